@@ -287,7 +287,7 @@ private func columnPass<S: TensorScalar>(
         var a0 = SIMD8<S>(), a1 = SIMD8<S>(), b0 = SIMD8<S>(), b1 = SIMD8<S>()
         for t in taps {
             let row = rows + t * width + x
-            let v0 = loadVector(row), v1 = loadVector(row + 8)
+            let v0: SIMD8<S> = loadVector(row), v1: SIMD8<S> = loadVector(row + 8)
             let at = a[t], bt = b[t]
             a0 += at * v0
             a1 += at * v1

@@ -24,6 +24,10 @@ public struct KernelTable<Scalar: TensorScalar>: Sendable {
     let conv2DForward: @Sendable (Pointer, Pointer, Pointer?, MutablePointer, Conv2DGeometry, Int) -> Void
     let conv2DInputGradient: @Sendable (Pointer, Pointer, MutablePointer, Conv2DGeometry, Int) -> Void
     let conv2DWeightGradient: @Sendable (Pointer, Pointer, MutablePointer, MutablePointer?, Conv2DGeometry, Int) -> Void
+    let resampleForward: @Sendable (Pointer, MutablePointer, ResampleGeometry, Int) -> Void
+    let resampleAdjoint: @Sendable (Pointer, MutablePointer, ResampleGeometry, Int) -> Void
+    let filterBankForward: @Sendable (Pointer, MutablePointer, FilterBankGeometry, [LoGKernel], FilterBankMethod, Int) -> Void
+    let filterBankAdjoint: @Sendable (Pointer, MutablePointer, FilterBankGeometry, [LoGKernel], FilterBankMethod, Int) -> Void
 
     /// Builds the table for `Scalar` from the generic kernels; called only
     /// from a concrete context, so each kernel is specialised.
@@ -45,6 +49,12 @@ public struct KernelTable<Scalar: TensorScalar>: Sendable {
             conv2DInputGradient: { SFLKit.conv2DInputGradient(outputGradient: $0, weight: $1, inputGradient: $2, geometry: $3, threads: $4) },
             conv2DWeightGradient: {
                 SFLKit.conv2DWeightGradient(input: $0, outputGradient: $1, weightGradient: $2, biasGradient: $3, geometry: $4, threads: $5)
+            },
+            resampleForward: { SFLKit.resampleForward(input: $0, output: $1, geometry: $2, threads: $3) },
+            resampleAdjoint: { SFLKit.resampleAdjoint(outputGradient: $0, inputGradient: $1, geometry: $2, threads: $3) },
+            filterBankForward: { SFLKit.filterBankForward(input: $0, output: $1, geometry: $2, kernels: $3, method: $4, threads: $5) },
+            filterBankAdjoint: {
+                SFLKit.filterBankAdjoint(outputGradient: $0, inputGradient: $1, geometry: $2, kernels: $3, method: $4, threads: $5)
             }
         )
     }

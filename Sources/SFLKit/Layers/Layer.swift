@@ -40,8 +40,16 @@ extension Layer {
     /// The total number of trainable scalars.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.scalarCount } }
 
-    /// Replaces every parameter by `transform(name, parameter)`, in visiting order.
+    /// Replaces every parameter by `transform(name, parameter)`, in visiting
+    /// order; each new value becomes a gradient leaf (a fresh one if it was
+    /// computed from other tensors).
+    ///
+    /// - Precondition: each new value has its parameter's shape.
     public func updateParameters(_ transform: (_ name: String, _ parameter: Tensor<Scalar>) -> Tensor<Scalar>) {
-        visitParameters { name, parameter in parameter = transform(name, parameter) }
+        visitParameters { name, parameter in
+            let value = transform(name, parameter)
+            check(value.shape == parameter.shape, "updateParameters: new value \(value.shape) for parameter '\(name)' of shape \(parameter.shape)")
+            parameter = value.isGradientLeaf ? value : value.detached().requiringGradient()
+        }
     }
 }

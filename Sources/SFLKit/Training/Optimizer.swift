@@ -49,7 +49,7 @@ extension Optimizer {
                 let gradient = gradients[index]
                 index += 1
                 check(gradient.shape == parameter.shape, "\(Self.self).update: gradient \(gradient.shape) for parameter '\(name)' of shape \(parameter.shape)")
-                return updated(parameter.detached(), named: name, gradient: gradient.detached(), learningRate: rate, step: step).requiringGradient()
+                return updated(parameter.detached(), named: name, gradient: gradient.detached(), learningRate: rate, step: step)
             }
         }
         state.step = step + 1

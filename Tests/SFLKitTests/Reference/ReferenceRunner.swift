@@ -27,7 +27,7 @@ enum ReferenceRunner {
         case "conv2d":
             let input = try reference.input("input").tensor(Scalar.self).requiringGradient()
             let weight = try reference.input("weight").tensor(Scalar.self).requiringGradient()
-            let bias = try reference.inputs["bias"].map { $0.tensor(Scalar.self).requiringGradient() }
+            let bias = reference.inputs["bias"].map { $0.tensor(Scalar.self).requiringGradient() }
             let padding: Int = try reference.param("padding")
             let output = input.conv2D(weight: weight, bias: bias, stride: try reference.param("stride"), padding: .explicit(top: padding, bottom: padding, left: padding, right: padding))
             compare("output", output, reference.outputs["output"])
