@@ -5,10 +5,11 @@ enum PNGFilter {
     /// is closest to `a + b − c` (ties prefer `a`, then `b`).
     @inline(__always)
     static func paeth(_ a: Int, _ b: Int, _ c: Int) -> Int {
-        let p = a + b - c
-        let pa = abs(p - a), pb = abs(p - b), pc = abs(p - c)
-        if pa <= pb && pa <= pc { return a }
-        return pb <= pc ? b : c
+        // p − a = b − c, p − b = a − c, p − c = (b − c) + (a − c); written as
+        // selects so that the compiler emits conditional moves, not branches.
+        let pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - c - c)
+        let (nearest, value) = pa <= pb ? (pa, a) : (pb, b)
+        return nearest <= pc ? value : c
     }
 
     /// Reverses the filters of `rows` consecutive filtered scanlines in place.

@@ -46,3 +46,15 @@ enum Zlib {
         }
     }
 }
+
+extension Zlib {
+    /// Compresses `bytes` into a zlib stream: header `78 9C`, DEFLATE data, Adler-32.
+    static func compress(_ bytes: [UInt8], level: CompressionLevel = .balanced) -> [UInt8] {
+        var out: [UInt8] = [0x78, 0x9C]
+        out.append(contentsOf: Deflate.compress(bytes, level: level))
+        let adler = Adler32.checksum(bytes)
+        out.append(contentsOf: [UInt8(adler >> 24), UInt8(truncatingIfNeeded: adler >> 16),
+                                UInt8(truncatingIfNeeded: adler >> 8), UInt8(truncatingIfNeeded: adler)])
+        return out
+    }
+}
