@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import SFLKit
+
+@Suite struct TrainerTests {
+    /// Eight small synthetic images of three different sizes.
+    static func images<Scalar: TensorScalar>(_: Scalar.Type = Scalar.self) -> [Tensor<Scalar>] {
+        SyntheticImages.make(count: 3, height: 12, width: 16, seed: 1)
+            + SyntheticImages.make(count: 3, height: 15, width: 11, seed: 2)
+            + SyntheticImages.make(count: 2, height: 9, width: 14, seed: 3)
+    }
+
+    static func trainer(optimizer: any Optimizer<Float>, seed: UInt64 = 7, optimizesSFL: Bool = true,
+                        parallelism: ImageParallelism = .acrossImages) -> FullBatchTrainer<Float> {
+        var generator = SeededGenerator(seed: seed)
+        return FullBatchTrainer(model: ConvolutionalAutoencoder<Float>(using: &generator), optimizer: optimizer, images: images(),
+                                optimizesSpatialFrequencyLoss: optimizesSFL, parallelism: parallelism)
+    }
+
+    @Test func lossFallsWithSGDMomentumAndAdam() throws {
+        for (label, optimizer) in [("SGD", SGD<Float>(learningRate: 0.02, momentum: 0.9) as any Optimizer<Float>), ("Adam", Adam<Float>(learningRate: 2e-3))] {
+            let trainer = Self.trainer(optimizer: optimizer)
+            var losses: [Double] = []
+            for _ in 0..<30 { losses.append(try trainer.step().total) }
+            print("\(label): E by epoch \(losses.map { String(format: "%.3f", $0) })")
+            #expect(losses[29] < 0.8 * losses[0], "\(label): E went from \(losses[0]) to \(losses[29]) in 30 epochs")
+            #expect(losses[20...].max()! < losses[..<10].min()!, "\(label): E did not keep falling: \(losses)")
+            #expect(trainer.epoch == 30)
+        }
+    }
+
+    @Test func bitIdenticalWhateverTheThreadCount() throws {
+        var runs: [[[Float]]] = []
+        for (threads, parallelism) in [(1, ImageParallelism.withinOperations), (2, .withinOperations), (2, .acrossImages), (3, .acrossImages)] {
+            let trainer = Self.trainer(optimizer: SGD<Float>(), parallelism: parallelism)
+            var losses: [Float] = []
+            try withComputeThreads(threads) {
+                for _ in 0..<3 { losses.append(Float(try trainer.step().total)) }
+            }
+            runs.append([losses] + trainer.model.parameters.map(\.scalars))
+        }
+        for run in runs.dropFirst() { #expect(run == runs[0]) }
+    }
+
+    @Test func averagesPerImageNormalisedLosses() {
+        let trainer = Self.trainer(optimizer: SGD<Float>())
+        let (losses, _) = trainer.lossesAndGradients()
+        let reconstructions = trainer.reconstructions()
+        let pixel = zip(reconstructions, trainer.images).map { Double(PixelLoss()($0, $1).scalar) }.reduce(0, +) / 8
+        #expect(abs(losses.pixel - pixel) < 1e-6 * pixel)
+        #expect(abs(losses.total - losses.pixel - losses.spatialFrequency) < 1e-6 * losses.total)
+        #expect(losses.spatialFrequencyPerSubband.count == 3 && losses.pixelPerChannel.count == 3)
+        let baseline = Self.trainer(optimizer: SGD<Float>(), optimizesSFL: false).lossesAndGradients().losses
+        #expect(baseline.total == baseline.pixel)
+        #expect(baseline.spatialFrequencyPerSubband == losses.spatialFrequencyPerSubband)
+    }
+
+    @Test func nonFiniteLossStopsWithoutUpdating() throws {
+        var generator = SeededGenerator(seed: 1)
+        let model = ConvolutionalAutoencoder<Float>(using: &generator)
+        let broken = Self.images(Float.self).map { $0 * Float.nan }
+        let trainer = FullBatchTrainer(model: model, optimizer: SGD<Float>(), images: broken)
+        let before = model.parameters.map(\.scalars)
+        #expect(throws: TrainingError.self) { try trainer.step() }
+        #expect(model.parameters.map(\.scalars) == before)
+        do { try trainer.step() } catch { #expect("\(error)".contains("not finite")) }
+    }
+}
