@@ -7,10 +7,14 @@ let package = Package(
     name: "SFLKit",
     products: [
         .library(name: "SFLKit", targets: ["SFLKit"]),
+        .executable(name: "sfl-bench", targets: ["SFLBench"]),
     ],
     targets: [
         // MARK: - Public API
         .target(name: "SFLKit", path: "Sources/SFLKit"),
+
+        // MARK: - Benchmarks (a separate module: every measurement crosses the module boundary)
+        .executableTarget(name: "SFLBench", dependencies: ["SFLKit"], path: "Benchmarks/SFLBench"),
 
         // MARK: - Unit test bundles
         .testTarget(name: "SFLKitTests", dependencies: ["SFLKit"], path: "Tests/SFLKitTests"),

@@ -56,6 +56,9 @@ public final class FullBatchTrainer<Scalar: TensorScalar> {
     public let spatialFrequencyLoss: SpatialFrequencyLoss<Scalar>
     /// Whether `E_SFL` is part of the optimised objective (false: the paper's PL-only baseline).
     public let optimizesSpatialFrequencyLoss: Bool
+    /// Whether `E_SFL` is evaluated (for logging) when it is not optimised;
+    /// when neither, its fields in ``EpochLosses`` are 0 and empty.
+    public let monitorsSpatialFrequencyLoss: Bool
     /// The training images, each `[1, C, H, W]`.
     public let images: [Tensor<Scalar>]
     /// How the threads are used.
@@ -70,7 +73,8 @@ public final class FullBatchTrainer<Scalar: TensorScalar> {
     /// - Precondition: at least one image; each is `[1, C, H, W]`.
     public init(model: any Layer<Scalar>, optimizer: any Optimizer<Scalar>, images: [Tensor<Scalar>],
                 pixelLoss: PixelLoss = PixelLoss(), spatialFrequencyLoss: SpatialFrequencyLoss<Scalar> = SpatialFrequencyLoss(),
-                optimizesSpatialFrequencyLoss: Bool = true, parallelism: ImageParallelism = .acrossImages) {
+                optimizesSpatialFrequencyLoss: Bool = true, monitorsSpatialFrequencyLoss: Bool = true,
+                parallelism: ImageParallelism = .acrossImages) {
         check(!images.isEmpty, "FullBatchTrainer: no images")
         for image in images {
             check(image.rank == 4 && image.shape[0] == 1, "FullBatchTrainer: each image must be [1, C, H, W], got \(image.shape)")
@@ -81,8 +85,10 @@ public final class FullBatchTrainer<Scalar: TensorScalar> {
         self.pixelLoss = pixelLoss
         self.spatialFrequencyLoss = spatialFrequencyLoss
         self.optimizesSpatialFrequencyLoss = optimizesSpatialFrequencyLoss
+        self.monitorsSpatialFrequencyLoss = monitorsSpatialFrequencyLoss
         self.parallelism = parallelism
-        originalResponses = images.map { spatialFrequencyLoss.response(of: $0) }
+        originalResponses = optimizesSpatialFrequencyLoss || monitorsSpatialFrequencyLoss
+            ? images.map { spatialFrequencyLoss.response(of: $0) } : []
     }
 
     /// The losses and the gradient of `E` with respect to every parameter (in
@@ -124,14 +130,17 @@ public final class FullBatchTrainer<Scalar: TensorScalar> {
         let image = images[index]
         let reconstruction = model(image)
         let pixel = pixelLoss.breakdown(reconstruction, image)
-        let subbands = optimizesSpatialFrequencyLoss
-            ? spatialFrequencyLoss.breakdown(reconstruction, originalResponse: originalResponses[index])
-            : withoutGradients { spatialFrequencyLoss.breakdown(reconstruction.detached(), originalResponse: originalResponses[index]) }
-        let objective = optimizesSpatialFrequencyLoss ? pixel.value + subbands.value : pixel.value
+        var subbands: LossBreakdown<Scalar>?
+        if optimizesSpatialFrequencyLoss {
+            subbands = spatialFrequencyLoss.breakdown(reconstruction, originalResponse: originalResponses[index])
+        } else if monitorsSpatialFrequencyLoss {
+            subbands = withoutGradients { spatialFrequencyLoss.breakdown(reconstruction.detached(), originalResponse: originalResponses[index]) }
+        }
+        let objective = optimizesSpatialFrequencyLoss ? pixel.value + subbands!.value : pixel.value
         let gradients = objective.gradients(withRespectTo: parameters)
         return ImageResult(
-            losses: EpochLosses(total: objective.doubles[0], pixel: pixel.value.doubles[0], spatialFrequency: subbands.value.doubles[0],
-                                pixelPerChannel: pixel.terms.doubles, spatialFrequencyPerSubband: subbands.terms.doubles),
+            losses: EpochLosses(total: objective.doubles[0], pixel: pixel.value.doubles[0], spatialFrequency: subbands?.value.doubles[0] ?? 0,
+                                pixelPerChannel: pixel.terms.doubles, spatialFrequencyPerSubband: subbands?.terms.doubles ?? []),
             gradients: gradients)
     }
 }
