@@ -255,7 +255,7 @@ private func filterRows<S: TensorScalar>(
             switch settings.method {
             case .separable:
                 let a = settings.bank.gaussian(kernel), b = settings.bank.secondFactor(kernel)
-                columnPass(source + (y - radius) * width, width: width, taps: low...high, a: a, b: b,
+                columnPass(source + (y - radius) * width, width: width, size: size, taps: low...high, a: a, b: b,
                            intoA: first + maxRadius, intoB: second + maxRadius)
                 rowPass(columnA: first + (maxRadius - radius), columnB: second + (maxRadius - radius),
                         a: a, b: b, size: size, into: accumulator, count: paddedWidth)
@@ -275,24 +275,46 @@ private func filterRows<S: TensorScalar>(
 /// The column pass of the separable form for one output row:
 /// `intoA[x] = Σ_{t ∈ taps} a[t] · rows[t·width + x]` and likewise `intoB`
 /// with `b`, for `x < width`. `rows` points at the (possibly virtual) source
-/// row `y − r`; only rows `t ∈ taps` are read.
+/// row `y − r`; only rows `t ∈ taps` are read. When every row is inside the
+/// image (`taps == 0...size−1`), the symmetry `a[t] = a[size−1−t]` (and of `b`)
+/// is used to sum each pair of rows once: `Σ_t a[t]·(row_t + row_{size−1−t})`
+/// plus the centre row.
 @inline(__always)
 private func columnPass<S: TensorScalar>(
-    _ rows: UnsafePointer<S>, width: Int, taps: ClosedRange<Int>,
+    _ rows: UnsafePointer<S>, width: Int, size: Int, taps: ClosedRange<Int>,
     a: UnsafePointer<S>, b: UnsafePointer<S>,
     intoA: UnsafeMutablePointer<S>, intoB: UnsafeMutablePointer<S>
 ) {
+    let radius = size / 2
+    let folded = taps.lowerBound == 0 && taps.upperBound == size - 1
+    let low = taps.lowerBound, high = taps.upperBound
     var x = 0
     while x + 16 <= width {
         var a0 = SIMD8<S>(), a1 = SIMD8<S>(), b0 = SIMD8<S>(), b1 = SIMD8<S>()
-        for t in taps {
-            let row = rows + t * width + x
-            let v0 = loadVector(row), v1 = loadVector(row + 8)
-            let at = a[t], bt = b[t]
-            a0 += at * v0
-            a1 += at * v1
-            b0 += bt * v0
-            b1 += bt * v1
+        if folded {
+            let centre = rows + radius * width + x
+            let c0 = loadVector(centre), c1 = loadVector(centre + 8)
+            a0 = a[radius] * c0; a1 = a[radius] * c1
+            b0 = b[radius] * c0; b1 = b[radius] * c1
+            for t in 0..<radius {
+                let upper = rows + t * width + x, lower = rows + (size - 1 - t) * width + x
+                let v0 = loadVector(upper) + loadVector(lower), v1 = loadVector(upper + 8) + loadVector(lower + 8)
+                let at = a[t], bt = b[t]
+                a0 += at * v0
+                a1 += at * v1
+                b0 += bt * v0
+                b1 += bt * v1
+            }
+        } else {
+            for t in low...high {
+                let row = rows + t * width + x
+                let v0 = loadVector(row), v1 = loadVector(row + 8)
+                let at = a[t], bt = b[t]
+                a0 += at * v0
+                a1 += at * v1
+                b0 += bt * v0
+                b1 += bt * v1
+            }
         }
         storeVector(a0, intoA + x)
         storeVector(a1, intoA + x + 8)
@@ -302,7 +324,7 @@ private func columnPass<S: TensorScalar>(
     }
     while x < width {
         var sumA: S = 0, sumB: S = 0
-        for t in taps {
+        for t in low...high {
             let v = rows[t * width + x]
             sumA += a[t] * v
             sumB += b[t] * v
@@ -316,22 +338,28 @@ private func columnPass<S: TensorScalar>(
 /// The row pass of the separable form:
 /// `into[x] += Σ_{t < size} a[t] · columnB[x + t] + b[t] · columnA[x + t]`
 /// for `x < count` (`count` a multiple of 16; the column rows are zero-margined
-/// and long enough).
+/// and long enough). Uses the symmetry of `a` and `b`: each pair of taps
+/// `t, size−1−t` is summed before its one multiplication.
 @inline(__always)
 private func rowPass<S: TensorScalar>(
     columnA: UnsafePointer<S>, columnB: UnsafePointer<S>,
     a: UnsafePointer<S>, b: UnsafePointer<S>, size: Int,
     into accumulator: UnsafeMutablePointer<S>, count: Int
 ) {
+    let radius = size / 2
     var x = 0
     while x < count {
-        var p0 = SIMD8<S>(), p1 = SIMD8<S>(), q0 = SIMD8<S>(), q1 = SIMD8<S>()
-        for t in 0..<size {
+        let ca = columnA + x, cb = columnB + x
+        let ac = a[radius], bc = b[radius]
+        var p0 = ac * loadVector(cb + radius), p1 = ac * loadVector(cb + radius + 8)
+        var q0 = bc * loadVector(ca + radius), q1 = bc * loadVector(ca + radius + 8)
+        for t in 0..<radius {
+            let mirror = size - 1 - t
             let at = a[t], bt = b[t]
-            p0 += at * loadVector(columnB + x + t)
-            p1 += at * loadVector(columnB + x + t + 8)
-            q0 += bt * loadVector(columnA + x + t)
-            q1 += bt * loadVector(columnA + x + t + 8)
+            p0 += at * (loadVector(cb + t) + loadVector(cb + mirror))
+            p1 += at * (loadVector(cb + t + 8) + loadVector(cb + mirror + 8))
+            q0 += bt * (loadVector(ca + t) + loadVector(ca + mirror))
+            q1 += bt * (loadVector(ca + t + 8) + loadVector(ca + mirror + 8))
         }
         storeVector(loadVector(accumulator + x) + (p0 + q0), accumulator + x)
         storeVector(loadVector(accumulator + x + 8) + (p1 + q1), accumulator + x + 8)
