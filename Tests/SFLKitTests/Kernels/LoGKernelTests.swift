@@ -71,6 +71,7 @@ import Testing
         return output
     }
 
+    /// `filterBankForward` of `input` in `S`, as `Double`.
     static func forward<S: TensorScalar>(
         _ type: S.Type, _ input: [Double], _ g: FilterBankGeometry, _ kernels: [LoGKernel],
         _ method: FilterBankMethod, threads: Int = 1
@@ -80,6 +81,7 @@ import Testing
         }
     }
 
+    /// `filterBankAdjoint` of `gradient` in `S`, as `Double`.
     static func adjoint<S: TensorScalar>(
         _ type: S.Type, _ gradient: [Double], _ g: FilterBankGeometry, _ kernels: [LoGKernel],
         _ method: FilterBankMethod, threads: Int = 1
@@ -102,7 +104,7 @@ import Testing
 
     @Test("coefficients match PyTorch's log_kernels_paper.json",
           .enabled(if: FilterKernelTestSupport.hasReference("log_kernels_paper.json"),
-                   "skipped: ../shared/reference/log_kernels_paper.json (beside the package) is absent"))
+                   "../shared/reference/log_kernels_paper.json (beside the package) is absent"))
     func coefficientsMatchReference() throws {
         let reference = try Support.reference("log_kernels_paper.json")
         #expect(reference.op == "log_kernel")
@@ -134,13 +136,18 @@ import Testing
     /// One configuration's data and results, computed once and shared by the
     /// tests below (the kernels are slow in a debug build).
     struct Evaluation: Sendable {
+        /// The geometry (the kernels are the configuration's).
         let geometry: FilterBankGeometry
+        /// The input.
         let input: [Double]
+        /// An output gradient.
         let gradient: [Double]
         /// The naive forward of `input`.
         let naive: [Double]
-        /// Double forward of `input` and adjoint of `gradient`, direct then separable.
-        let forward: [[Double]], adjoint: [[Double]]
+        /// Double forward of `input`, direct then separable.
+        let forward: [[Double]]
+        /// Double adjoint of `gradient`, direct then separable.
+        let adjoint: [[Double]]
         /// Float forward of `input`, direct then separable.
         let floatForward: [[Double]]
     }
@@ -240,7 +247,7 @@ import Testing
 
     @Test("the bank matches PyTorch's log_filter_bank.json (forward and input gradient)",
           .enabled(if: FilterKernelTestSupport.hasReference("log_filter_bank.json"),
-                   "skipped: ../shared/reference/log_filter_bank.json (beside the package) is absent"),
+                   "../shared/reference/log_filter_bank.json (beside the package) is absent"),
           arguments: [FilterBankMethod.direct, .separable])
     func bankMatchesReference(method: FilterBankMethod) throws {
         let reference = try Support.reference("log_filter_bank.json")
