@@ -255,7 +255,7 @@ private func filterRows<S: TensorScalar>(
             switch settings.method {
             case .separable:
                 let a = settings.bank.gaussian(kernel), b = settings.bank.secondFactor(kernel)
-                columnPass(source + (y - radius) * width, width: width, size: size, taps: low...high, a: a, b: b,
+                columnPass(source + (y - radius + low) * width, width: width, size: size, taps: low...high, a: a, b: b,
                            intoA: first + maxRadius, intoB: second + maxRadius)
                 rowPass(columnA: first + (maxRadius - radius), columnB: second + (maxRadius - radius),
                         a: a, b: b, size: size, into: accumulator, count: paddedWidth)
@@ -273,9 +273,10 @@ private func filterRows<S: TensorScalar>(
 }
 
 /// The column pass of the separable form for one output row:
-/// `intoA[x] = Σ_{t ∈ taps} a[t] · rows[t·width + x]` and likewise `intoB`
-/// with `b`, for `x < width`. `rows` points at the (possibly virtual) source
-/// row `y − r`; only rows `t ∈ taps` are read. When every row is inside the
+/// `intoA[x] = Σ_{t ∈ taps} a[t] · row_t[x]` and likewise `intoB`
+/// with `b`, for `x < width`, where `row_t` is source row `y − r + t`.
+/// `rows` points at the first row read, `row_{taps.lowerBound}`; only rows
+/// `t ∈ taps` are read. When every row is inside the
 /// image (`taps == 0...size−1`), the symmetry `a[t] = a[size−1−t]` (and of `b`)
 /// is used to sum each pair of rows once: `Σ_t a[t]·(row_t + row_{size−1−t})`
 /// plus the centre row.
@@ -292,7 +293,7 @@ private func columnPass<S: TensorScalar>(
     while x + 16 <= width {
         var a0 = SIMD8<S>(), a1 = SIMD8<S>(), b0 = SIMD8<S>(), b1 = SIMD8<S>()
         if folded {
-            let centre = rows + radius * width + x
+            let centre = rows + radius * width + x  // folded: rows is row_0
             let c0 = loadVector(centre), c1 = loadVector(centre + 8)
             a0 = a[radius] * c0; a1 = a[radius] * c1
             b0 = b[radius] * c0; b1 = b[radius] * c1
@@ -307,7 +308,7 @@ private func columnPass<S: TensorScalar>(
             }
         } else {
             for t in low...high {
-                let row = rows + t * width + x
+                let row = rows + (t - low) * width + x
                 let v0 = loadVector(row), v1 = loadVector(row + 8)
                 let at = a[t], bt = b[t]
                 a0 += at * v0
@@ -325,7 +326,7 @@ private func columnPass<S: TensorScalar>(
     while x < width {
         var sumA: S = 0, sumB: S = 0
         for t in low...high {
-            let v = rows[t * width + x]
+            let v = rows[(t - low) * width + x]
             sumA += a[t] * v
             sumB += b[t] * v
         }

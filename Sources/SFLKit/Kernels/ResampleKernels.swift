@@ -245,7 +245,7 @@ private func resampleGather<S: TensorScalar>(
                     }
                 }
                 for row in segment {
-                    blendRows(rowTable, row: row, base: UnsafePointer(scratch) - low * width, stride: width,
+                    blendRows(rowTable, row: row, base: scratch, firstRow: low, stride: width,
                               into: out + row * width, count: width)
                 }
             } else {
@@ -255,7 +255,8 @@ private func resampleGather<S: TensorScalar>(
                     if end - first == 1 && rowTable.weight[first] == 1 {
                         blended = plane + rowTable.source[first] * sourceWidth
                     } else {
-                        blendRows(rowTable, row: row, base: plane, stride: sourceWidth, into: scratch, count: sourceWidth)
+                        blendRows(rowTable, row: row, base: plane, firstRow: 0, stride: sourceWidth,
+                                  into: scratch, count: sourceWidth)
                         blended = UnsafePointer(scratch)
                     }
                     gatherColumns(blended, columnTable, into: out + row * width, count: width)
@@ -266,26 +267,27 @@ private func resampleGather<S: TensorScalar>(
     }
 }
 
-/// `out[i] = Σ_{e ∈ table[row]} w_e · base[src_e · stride + i]` for `i < count`,
+/// `out[i] = Σ_{e ∈ table[row]} w_e · base[(src_e − firstRow) · stride + i]` for `i < count`,
 /// summed in entry order (0 when the row has no entries), vectorised along `i`.
 @inline(__always)
 private func blendRows<S: TensorScalar>(
-    _ table: AxisTable<S>, row: Int, base: UnsafePointer<S>, stride: Int,
+    _ table: AxisTable<S>, row: Int, base: UnsafePointer<S>, firstRow: Int, stride: Int,
     into out: UnsafeMutablePointer<S>, count: Int
 ) {
     let first = table.start[row], end = table.start[row + 1]
+    func rowOf(_ e: Int) -> UnsafePointer<S> { base + (table.source[e] - firstRow) * stride }
     switch end - first {
     case 0:
         out.update(repeating: 0, count: count)
     case 1 where table.weight[first] == 1:
-        out.update(from: base + table.source[first] * stride, count: count)
+        out.update(from: rowOf(first), count: count)
     case 1:
-        scaleRow(table.weight[first], base + table.source[first] * stride, into: out, count: count)
+        scaleRow(table.weight[first], rowOf(first), into: out, count: count)
     default:
-        blendTwoRows(table.weight[first], base + table.source[first] * stride,
-                     table.weight[first + 1], base + table.source[first + 1] * stride, into: out, count: count)
+        blendTwoRows(table.weight[first], rowOf(first), table.weight[first + 1], rowOf(first + 1),
+                     into: out, count: count)
         for e in (first + 2)..<end {
-            addScaledRow(table.weight[e], base + table.source[e] * stride, into: out, count: count)
+            addScaledRow(table.weight[e], rowOf(e), into: out, count: count)
         }
     }
 }
