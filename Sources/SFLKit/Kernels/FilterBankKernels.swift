@@ -276,10 +276,10 @@ private func filterRows<S: TensorScalar>(
 /// `intoA[x] = Σ_{t ∈ taps} a[t] · row_t[x]` and likewise `intoB`
 /// with `b`, for `x < width`, where `row_t` is source row `y − r + t`.
 /// `rows` points at the first row read, `row_{taps.lowerBound}`; only rows
-/// `t ∈ taps` are read. When every row is inside the
-/// image (`taps == 0...size−1`), the symmetry `a[t] = a[size−1−t]` (and of `b`)
-/// is used to sum each pair of rows once: `Σ_t a[t]·(row_t + row_{size−1−t})`
-/// plus the centre row.
+/// `t ∈ taps` are read. Vectorised in chunks of 16 columns (scalar when
+/// `width < 16`). When every row is inside the image (`taps == 0...size−1`),
+/// the symmetry `a[t] = a[size−1−t]` (and of `b`) is used to sum each pair of
+/// rows once: `Σ_t a[t]·(row_t + row_{size−1−t})` plus the centre row.
 @inline(__always)
 private func columnPass<S: TensorScalar>(
     _ rows: UnsafePointer<S>, width: Int, size: Int, taps: ClosedRange<Int>,
@@ -289,8 +289,24 @@ private func columnPass<S: TensorScalar>(
     let radius = size / 2
     let folded = taps.lowerBound == 0 && taps.upperBound == size - 1
     let low = taps.lowerBound, high = taps.upperBound
-    var x = 0
-    while x + 16 <= width {
+    guard width >= 16 else {
+        for x in 0..<width {
+            var sumA: S = 0, sumB: S = 0
+            for t in low...high {
+                let v = rows[(t - low) * width + x]
+                sumA += a[t] * v
+                sumB += b[t] * v
+            }
+            intoA[x] = sumA
+            intoB[x] = sumB
+        }
+        return
+    }
+    // Chunks of 16 columns; the last one ends at `width` and may overlap the
+    // previous one, recomputing the same values.
+    var next = 0
+    while true {
+        let x = min(next, width - 16)
         var a0 = SIMD8<S>(), a1 = SIMD8<S>(), b0 = SIMD8<S>(), b1 = SIMD8<S>()
         if folded {
             let centre = rows + radius * width + x  // folded: rows is row_0
@@ -321,18 +337,8 @@ private func columnPass<S: TensorScalar>(
         storeVector(a1, intoA + x + 8)
         storeVector(b0, intoB + x)
         storeVector(b1, intoB + x + 8)
-        x += 16
-    }
-    while x < width {
-        var sumA: S = 0, sumB: S = 0
-        for t in low...high {
-            let v = rows[(t - low) * width + x]
-            sumA += a[t] * v
-            sumB += b[t] * v
-        }
-        intoA[x] = sumA
-        intoB[x] = sumB
-        x += 1
+        if x + 16 == width { break }
+        next += 16
     }
 }
 
