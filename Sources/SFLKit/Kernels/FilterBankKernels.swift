@@ -68,39 +68,34 @@ func filterBankForward<S: TensorScalar>(
     checkFilterBank(geometry)
     let bank = PreparedLoGBank<S>(kernels)
     defer { bank.deallocate() }
-    let height = geometry.height, width = geometry.width, plane = height * width
+    let settings = FilterRowSettings(bank: bank, method: method, height: geometry.height, width: geometry.width)
+    let plane = geometry.height * geometry.width
     let batch = geometry.batch, channels = geometry.channels, filters = kernels.count
-    let bands = filterBankBands(height: height, width: width)
-    let settings = FilterRowSettings(bank: bank, method: method, height: height, width: width)
 
     switch geometry.mode {
     case .perChannel:
         // Output plane q = n·C·F + c·F + f reads input plane n·C + c with kernel f.
-        let planes = batch * channels * filters
-        Parallel.forEachBlock(planes * bands, threads: threads) { block in
-            let q = block / bands
-            let terms = FilterTerms(source: input + (q / filters) * plane, sourceStride: 0, count: 1,
-                                    firstKernel: q % filters, kernelStep: 0)
-            filterRows(terms, rows: Parallel.range(of: block % bands, splitting: height, into: bands),
-                       destination: output + q * plane, settings: settings)
+        filterPlanes(batch * channels * filters, settings: settings, threads: threads,
+                     destination: { output + $0 * plane }) { q in
+            FilterTerms(source: input + (q / filters) * plane, sourceStride: 0, count: 1,
+                        firstKernel: q % filters, kernelStep: 0)
         }
     case .sumOverChannels where method == .direct || channels == 1:
-        // Output plane n·F + f sums all input channels of image n, each filtered with kernel f.
-        Parallel.forEachBlock(batch * filters * bands, threads: threads) { block in
-            let q = block / bands
-            let terms = FilterTerms(source: input + (q / filters) * channels * plane, sourceStride: plane,
-                                    count: channels, firstKernel: q % filters, kernelStep: 0)
-            filterRows(terms, rows: Parallel.range(of: block % bands, splitting: height, into: bands),
-                       destination: output + q * plane, settings: settings)
+        // Output plane q = n·F + f sums all input channels of image n, each filtered with kernel f.
+        filterPlanes(batch * filters, settings: settings, threads: threads,
+                     destination: { output + $0 * plane }) { q in
+            FilterTerms(source: input + (q / filters) * channels * plane, sourceStride: plane,
+                        count: channels, firstKernel: q % filters, kernelStep: 0)
         }
     case .sumOverChannels:
         // Separable: sum the channels once per image, then filter the sum.
         let sums = UnsafeMutablePointer<S>.allocate(capacity: batch * plane)
         defer { sums.deallocate() }
+        let bands = settings.bands
         Parallel.forEachBlock(batch * bands, threads: threads) { block in
             let n = block / bands
-            let rows = Parallel.range(of: block % bands, splitting: height, into: bands)
-            let start = rows.lowerBound * width, count = rows.count * width
+            let rows = Parallel.range(of: block % bands, splitting: settings.height, into: bands)
+            let start = rows.lowerBound * settings.width, count = rows.count * settings.width
             let image = input + n * channels * plane + start
             let sum = sums + n * plane + start
             sum.update(from: image, count: count)
@@ -108,12 +103,10 @@ func filterBankForward<S: TensorScalar>(
                 addRow(image + c * plane, into: sum, count: count)
             }
         }
-        Parallel.forEachBlock(batch * filters * bands, threads: threads) { block in
-            let q = block / bands
-            let terms = FilterTerms(source: UnsafePointer(sums) + (q / filters) * plane, sourceStride: 0,
-                                    count: 1, firstKernel: q % filters, kernelStep: 0)
-            filterRows(terms, rows: Parallel.range(of: block % bands, splitting: height, into: bands),
-                       destination: output + q * plane, settings: settings)
+        filterPlanes(batch * filters, settings: settings, threads: threads,
+                     destination: { output + $0 * plane }) { q in
+            FilterTerms(source: UnsafePointer(sums) + (q / filters) * plane, sourceStride: 0, count: 1,
+                        firstKernel: q % filters, kernelStep: 0)
         }
     }
 }
@@ -143,35 +136,52 @@ func filterBankAdjoint<S: TensorScalar>(
     checkFilterBank(geometry)
     let bank = PreparedLoGBank<S>(kernels)
     defer { bank.deallocate() }
-    let height = geometry.height, width = geometry.width, plane = height * width
+    let settings = FilterRowSettings(bank: bank, method: method, height: geometry.height, width: geometry.width)
+    let plane = geometry.height * geometry.width
     let batch = geometry.batch, channels = geometry.channels, filters = kernels.count
-    let bands = filterBankBands(height: height, width: width)
-    let settings = FilterRowSettings(bank: bank, method: method, height: height, width: width)
 
     switch geometry.mode {
     case .perChannel:
         // Input-gradient plane q = n·C + c gathers output planes q·F ..< q·F + F.
-        Parallel.forEachBlock(batch * channels * bands, threads: threads) { block in
-            let q = block / bands
-            let terms = FilterTerms(source: outputGradient + q * filters * plane, sourceStride: plane,
-                                    count: filters, firstKernel: 0, kernelStep: 1)
-            filterRows(terms, rows: Parallel.range(of: block % bands, splitting: height, into: bands),
-                       destination: inputGradient + q * plane, settings: settings)
+        filterPlanes(batch * channels, settings: settings, threads: threads,
+                     destination: { inputGradient + $0 * plane }) { q in
+            FilterTerms(source: outputGradient + q * filters * plane, sourceStride: plane, count: filters,
+                        firstKernel: 0, kernelStep: 1)
         }
     case .sumOverChannels:
         // Channel 0 of image n gathers output planes n·F ..< n·F + F; the others copy it.
-        Parallel.forEachBlock(batch * bands, threads: threads) { block in
-            let n = block / bands
-            let rows = Parallel.range(of: block % bands, splitting: height, into: bands)
-            let terms = FilterTerms(source: outputGradient + n * filters * plane, sourceStride: plane,
-                                    count: filters, firstKernel: 0, kernelStep: 1)
-            let image = inputGradient + n * channels * plane
-            filterRows(terms, rows: rows, destination: image, settings: settings)
-            let start = rows.lowerBound * width, count = rows.count * width
-            for c in 1..<channels {
-                (image + c * plane + start).update(from: image + start, count: count)
-            }
-        }
+        filterPlanes(batch, settings: settings, threads: threads,
+                     destination: { inputGradient + $0 * channels * plane },
+                     terms: { n in
+                         FilterTerms(source: outputGradient + n * filters * plane, sourceStride: plane,
+                                     count: filters, firstKernel: 0, kernelStep: 1)
+                     },
+                     then: { n, rows in
+                         let image = inputGradient + n * channels * plane
+                         let start = rows.lowerBound * settings.width, count = rows.count * settings.width
+                         for c in 1..<channels {
+                             (image + c * plane + start).update(from: image + start, count: count)
+                         }
+                     })
+    }
+}
+
+/// Writes `planes` output planes, one block per band of `settings.bands`
+/// row bands of each plane: plane `q` is written at `destination(q)` with the
+/// filtered sum of `terms(q)` (see ``filterRows(_:rows:destination:settings:)``),
+/// then `then(q, rows)` runs in the same block for the band just written.
+/// Blocks depend on the sizes only; each writes its own rows.
+private func filterPlanes<S: TensorScalar>(
+    _ planes: Int, settings: FilterRowSettings<S>, threads: Int,
+    destination: (Int) -> UnsafeMutablePointer<S>, terms: (Int) -> FilterTerms<S>,
+    then: (Int, Range<Int>) -> Void = { _, _ in }
+) {
+    let bands = settings.bands
+    Parallel.forEachBlock(planes * bands, threads: threads) { block in
+        let q = block / bands
+        let rows = Parallel.range(of: block % bands, splitting: settings.height, into: bands)
+        filterRows(terms(q), rows: rows, destination: destination(q), settings: settings)
+        then(q, rows)
     }
 }
 
@@ -179,12 +189,6 @@ func filterBankAdjoint<S: TensorScalar>(
 private func checkFilterBank(_ geometry: FilterBankGeometry) {
     precondition(geometry.batch >= 0 && geometry.channels >= 1 && geometry.height >= 1 && geometry.width >= 1,
                  "filterBank: need batch ≥ 0, channels ≥ 1, height ≥ 1, width ≥ 1; got \(geometry)")
-}
-
-/// The number of row bands each plane is split into: about 2048 pixels per
-/// band, at most one band per row. Depends on the sizes only.
-private func filterBankBands(height: Int, width: Int) -> Int {
-    max(1, min(height, height * width / 2048))
 }
 
 /// The planes whose filtered sum one output plane is: term `j` reads plane
@@ -213,6 +217,9 @@ private struct FilterRowSettings<S: TensorScalar> {
     let height: Int
     /// The plane width.
     let width: Int
+    /// The number of row bands (blocks) each plane is split into: about 2048
+    /// pixels per band, at most one band per row. Depends on the sizes only.
+    var bands: Int { max(1, min(height, height * width / 2048)) }
     /// `width` rounded up to a multiple of 32: the length of every scratch
     /// accumulation row, so the vector loops need no scalar tail.
     var paddedWidth: Int { (width + 31) / 32 * 32 }
