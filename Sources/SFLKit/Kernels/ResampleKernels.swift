@@ -307,10 +307,22 @@ private func gatherColumns<S: TensorScalar>(
             out[c] = weight[2 * c] * row[source[2 * c]] + weight[2 * c + 1] * row[source[2 * c + 1]]
         }
     default:
+        // Transposed bilinear maps have 1 to 4 entries per column (about 4 when
+        // upsampled ×2); straight-line code for 3 and 4, the same sums in the same order.
         for c in 0..<count {
-            var acc: S = 0
-            for f in table.start[c]..<table.start[c + 1] { acc += weight[f] * row[source[f]] }
-            out[c] = acc
+            let f = table.start[c], end = table.start[c + 1]
+            switch end - f {
+            case 4:
+                out[c] = weight[f] * row[source[f]] + weight[f + 1] * row[source[f + 1]]
+                    + weight[f + 2] * row[source[f + 2]] + weight[f + 3] * row[source[f + 3]]
+            case 3:
+                out[c] = weight[f] * row[source[f]] + weight[f + 1] * row[source[f + 1]]
+                    + weight[f + 2] * row[source[f + 2]]
+            default:
+                var acc: S = 0
+                for e in f..<end { acc += weight[e] * row[source[e]] }
+                out[c] = acc
+            }
         }
     }
 }
