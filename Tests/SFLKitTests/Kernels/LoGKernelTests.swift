@@ -231,6 +231,15 @@ import Testing
         #expect(abs(lhs - rhs) <= 1e-12 * max(1, abs(lhs)))
     }
 
+    @Test("an empty bank has a zero input gradient", arguments: [FilterBankChannelMode.sumOverChannels, .perChannel])
+    func emptyBank(mode: FilterBankChannelMode) {
+        let g = FilterBankGeometry(batch: 2, channels: 3, height: 4, width: 5, mode: mode)
+        for method in Self.methods {
+            #expect(Self.forward(Double.self, Support.values(120, seed: 16), g, [], method).isEmpty)
+            #expect(Self.adjoint(Double.self, [], g, [], method) == [Double](repeating: 0, count: 120))
+        }
+    }
+
     @Test("in sum mode every input channel's gradient is the same plane")
     func sumModeGradientIsShared() {
         let g = FilterBankGeometry(batch: 2, channels: 3, height: 8, width: 9, mode: .sumOverChannels)
