@@ -68,39 +68,34 @@ func filterBankForward<S: TensorScalar>(
     checkFilterBank(geometry)
     let bank = PreparedLoGBank<S>(kernels)
     defer { bank.deallocate() }
-    let height = geometry.height, width = geometry.width, plane = height * width
+    let settings = FilterRowSettings(bank: bank, method: method, height: geometry.height, width: geometry.width)
+    let plane = geometry.height * geometry.width
     let batch = geometry.batch, channels = geometry.channels, filters = kernels.count
-    let bands = filterBankBands(height: height, width: width)
-    let settings = FilterRowSettings(bank: bank, method: method, height: height, width: width)
 
     switch geometry.mode {
     case .perChannel:
         // Output plane q = n·C·F + c·F + f reads input plane n·C + c with kernel f.
-        let planes = batch * channels * filters
-        Parallel.forEachBlock(planes * bands, threads: threads) { block in
-            let q = block / bands
-            let terms = FilterTerms(source: input + (q / filters) * plane, sourceStride: 0, count: 1,
-                                    firstKernel: q % filters, kernelStep: 0)
-            filterRows(terms, rows: Parallel.range(of: block % bands, splitting: height, into: bands),
-                       destination: output + q * plane, settings: settings)
+        filterPlanes(batch * channels * filters, settings: settings, threads: threads,
+                     destination: { output + $0 * plane }) { q in
+            FilterTerms(source: input + (q / filters) * plane, sourceStride: 0, count: 1,
+                        firstKernel: q % filters, kernelStep: 0)
         }
     case .sumOverChannels where method == .direct || channels == 1:
-        // Output plane n·F + f sums all input channels of image n, each filtered with kernel f.
-        Parallel.forEachBlock(batch * filters * bands, threads: threads) { block in
-            let q = block / bands
-            let terms = FilterTerms(source: input + (q / filters) * channels * plane, sourceStride: plane,
-                                    count: channels, firstKernel: q % filters, kernelStep: 0)
-            filterRows(terms, rows: Parallel.range(of: block % bands, splitting: height, into: bands),
-                       destination: output + q * plane, settings: settings)
+        // Output plane q = n·F + f sums all input channels of image n, each filtered with kernel f.
+        filterPlanes(batch * filters, settings: settings, threads: threads,
+                     destination: { output + $0 * plane }) { q in
+            FilterTerms(source: input + (q / filters) * channels * plane, sourceStride: plane,
+                        count: channels, firstKernel: q % filters, kernelStep: 0)
         }
     case .sumOverChannels:
         // Separable: sum the channels once per image, then filter the sum.
         let sums = UnsafeMutablePointer<S>.allocate(capacity: batch * plane)
         defer { sums.deallocate() }
+        let bands = settings.bands
         Parallel.forEachBlock(batch * bands, threads: threads) { block in
             let n = block / bands
-            let rows = Parallel.range(of: block % bands, splitting: height, into: bands)
-            let start = rows.lowerBound * width, count = rows.count * width
+            let rows = Parallel.range(of: block % bands, splitting: settings.height, into: bands)
+            let start = rows.lowerBound * settings.width, count = rows.count * settings.width
             let image = input + n * channels * plane + start
             let sum = sums + n * plane + start
             sum.update(from: image, count: count)
@@ -108,12 +103,10 @@ func filterBankForward<S: TensorScalar>(
                 addRow(image + c * plane, into: sum, count: count)
             }
         }
-        Parallel.forEachBlock(batch * filters * bands, threads: threads) { block in
-            let q = block / bands
-            let terms = FilterTerms(source: UnsafePointer(sums) + (q / filters) * plane, sourceStride: 0,
-                                    count: 1, firstKernel: q % filters, kernelStep: 0)
-            filterRows(terms, rows: Parallel.range(of: block % bands, splitting: height, into: bands),
-                       destination: output + q * plane, settings: settings)
+        filterPlanes(batch * filters, settings: settings, threads: threads,
+                     destination: { output + $0 * plane }) { q in
+            FilterTerms(source: UnsafePointer(sums) + (q / filters) * plane, sourceStride: 0, count: 1,
+                        firstKernel: q % filters, kernelStep: 0)
         }
     }
 }
@@ -143,35 +136,52 @@ func filterBankAdjoint<S: TensorScalar>(
     checkFilterBank(geometry)
     let bank = PreparedLoGBank<S>(kernels)
     defer { bank.deallocate() }
-    let height = geometry.height, width = geometry.width, plane = height * width
+    let settings = FilterRowSettings(bank: bank, method: method, height: geometry.height, width: geometry.width)
+    let plane = geometry.height * geometry.width
     let batch = geometry.batch, channels = geometry.channels, filters = kernels.count
-    let bands = filterBankBands(height: height, width: width)
-    let settings = FilterRowSettings(bank: bank, method: method, height: height, width: width)
 
     switch geometry.mode {
     case .perChannel:
         // Input-gradient plane q = n·C + c gathers output planes q·F ..< q·F + F.
-        Parallel.forEachBlock(batch * channels * bands, threads: threads) { block in
-            let q = block / bands
-            let terms = FilterTerms(source: outputGradient + q * filters * plane, sourceStride: plane,
-                                    count: filters, firstKernel: 0, kernelStep: 1)
-            filterRows(terms, rows: Parallel.range(of: block % bands, splitting: height, into: bands),
-                       destination: inputGradient + q * plane, settings: settings)
+        filterPlanes(batch * channels, settings: settings, threads: threads,
+                     destination: { inputGradient + $0 * plane }) { q in
+            FilterTerms(source: outputGradient + q * filters * plane, sourceStride: plane, count: filters,
+                        firstKernel: 0, kernelStep: 1)
         }
     case .sumOverChannels:
         // Channel 0 of image n gathers output planes n·F ..< n·F + F; the others copy it.
-        Parallel.forEachBlock(batch * bands, threads: threads) { block in
-            let n = block / bands
-            let rows = Parallel.range(of: block % bands, splitting: height, into: bands)
-            let terms = FilterTerms(source: outputGradient + n * filters * plane, sourceStride: plane,
-                                    count: filters, firstKernel: 0, kernelStep: 1)
-            let image = inputGradient + n * channels * plane
-            filterRows(terms, rows: rows, destination: image, settings: settings)
-            let start = rows.lowerBound * width, count = rows.count * width
-            for c in 1..<channels {
-                (image + c * plane + start).update(from: image + start, count: count)
-            }
-        }
+        filterPlanes(batch, settings: settings, threads: threads,
+                     destination: { inputGradient + $0 * channels * plane },
+                     terms: { n in
+                         FilterTerms(source: outputGradient + n * filters * plane, sourceStride: plane,
+                                     count: filters, firstKernel: 0, kernelStep: 1)
+                     },
+                     then: { n, rows in
+                         let image = inputGradient + n * channels * plane
+                         let start = rows.lowerBound * settings.width, count = rows.count * settings.width
+                         for c in 1..<channels {
+                             (image + c * plane + start).update(from: image + start, count: count)
+                         }
+                     })
+    }
+}
+
+/// Writes `planes` output planes, one block per band of `settings.bands`
+/// row bands of each plane: plane `q` is written at `destination(q)` with the
+/// filtered sum of `terms(q)` (see ``filterRows(_:rows:destination:settings:)``),
+/// then `then(q, rows)` runs in the same block for the band just written.
+/// Blocks depend on the sizes only; each writes its own rows.
+private func filterPlanes<S: TensorScalar>(
+    _ planes: Int, settings: FilterRowSettings<S>, threads: Int,
+    destination: (Int) -> UnsafeMutablePointer<S>, terms: (Int) -> FilterTerms<S>,
+    then: (Int, Range<Int>) -> Void = { _, _ in }
+) {
+    let bands = settings.bands
+    Parallel.forEachBlock(planes * bands, threads: threads) { block in
+        let q = block / bands
+        let rows = Parallel.range(of: block % bands, splitting: settings.height, into: bands)
+        filterRows(terms(q), rows: rows, destination: destination(q), settings: settings)
+        then(q, rows)
     }
 }
 
@@ -179,12 +189,6 @@ func filterBankAdjoint<S: TensorScalar>(
 private func checkFilterBank(_ geometry: FilterBankGeometry) {
     precondition(geometry.batch >= 0 && geometry.channels >= 1 && geometry.height >= 1 && geometry.width >= 1,
                  "filterBank: need batch ≥ 0, channels ≥ 1, height ≥ 1, width ≥ 1; got \(geometry)")
-}
-
-/// The number of row bands each plane is split into: about 2048 pixels per
-/// band, at most one band per row. Depends on the sizes only.
-private func filterBankBands(height: Int, width: Int) -> Int {
-    max(1, min(height, height * width / 2048))
 }
 
 /// The planes whose filtered sum one output plane is: term `j` reads plane
@@ -213,6 +217,9 @@ private struct FilterRowSettings<S: TensorScalar> {
     let height: Int
     /// The plane width.
     let width: Int
+    /// The number of row bands (blocks) each plane is split into: about 2048
+    /// pixels per band, at most one band per row. Depends on the sizes only.
+    var bands: Int { max(1, min(height, height * width / 2048)) }
     /// `width` rounded up to a multiple of 32: the length of every scratch
     /// accumulation row, so the vector loops need no scalar tail.
     var paddedWidth: Int { (width + 31) / 32 * 32 }
@@ -255,7 +262,7 @@ private func filterRows<S: TensorScalar>(
             switch settings.method {
             case .separable:
                 let a = settings.bank.gaussian(kernel), b = settings.bank.secondFactor(kernel)
-                columnPass(source + (y - radius) * width, width: width, taps: low...high, a: a, b: b,
+                columnPass(source + (y - radius + low) * width, width: width, size: size, taps: low...high, a: a, b: b,
                            intoA: first + maxRadius, intoB: second + maxRadius)
                 rowPass(columnA: first + (maxRadius - radius), columnB: second + (maxRadius - radius),
                         a: a, b: b, size: size, into: accumulator, count: paddedWidth)
@@ -273,68 +280,103 @@ private func filterRows<S: TensorScalar>(
 }
 
 /// The column pass of the separable form for one output row:
-/// `intoA[x] = Σ_{t ∈ taps} a[t] · rows[t·width + x]` and likewise `intoB`
-/// with `b`, for `x < width`. `rows` points at the (possibly virtual) source
-/// row `y − r`; only rows `t ∈ taps` are read.
+/// `intoA[x] = Σ_{t ∈ taps} a[t] · row_t[x]` and likewise `intoB`
+/// with `b`, for `x < width`, where `row_t` is source row `y − r + t`.
+/// `rows` points at the first row read, `row_{taps.lowerBound}`; only rows
+/// `t ∈ taps` are read. Vectorised in chunks of 16 columns (scalar when
+/// `width < 16`). When every row is inside the image (`taps == 0...size−1`),
+/// the symmetry `a[t] = a[size−1−t]` (and of `b`) is used to sum each pair of
+/// rows once: `Σ_t a[t]·(row_t + row_{size−1−t})` plus the centre row.
 @inline(__always)
 private func columnPass<S: TensorScalar>(
-    _ rows: UnsafePointer<S>, width: Int, taps: ClosedRange<Int>,
+    _ rows: UnsafePointer<S>, width: Int, size: Int, taps: ClosedRange<Int>,
     a: UnsafePointer<S>, b: UnsafePointer<S>,
     intoA: UnsafeMutablePointer<S>, intoB: UnsafeMutablePointer<S>
 ) {
-    var x = 0
-    while x + 16 <= width {
-        var a0 = SIMD8<S>(), a1 = SIMD8<S>(), b0 = SIMD8<S>(), b1 = SIMD8<S>()
-        for t in taps {
-            let row = rows + t * width + x
-            let v0: SIMD8<S> = loadVector(row), v1: SIMD8<S> = loadVector(row + 8)
-            let at = a[t], bt = b[t]
-            a0 += at * v0
-            a1 += at * v1
-            b0 += bt * v0
-            b1 += bt * v1
+    let radius = size / 2
+    let folded = taps.lowerBound == 0 && taps.upperBound == size - 1
+    let low = taps.lowerBound, high = taps.upperBound
+    guard width >= 16 else {
+        for x in 0..<width {
+            var sumA: S = 0, sumB: S = 0
+            for t in low...high {
+                let v = rows[(t - low) * width + x]
+                sumA += a[t] * v
+                sumB += b[t] * v
+            }
+            intoA[x] = sumA
+            intoB[x] = sumB
         }
-        storeVector(a0, intoA + x)
-        storeVector(a1, intoA + x + 8)
-        storeVector(b0, intoB + x)
-        storeVector(b1, intoB + x + 8)
-        x += 16
+        return
     }
-    while x < width {
-        var sumA: S = 0, sumB: S = 0
-        for t in taps {
-            let v = rows[t * width + x]
-            sumA += a[t] * v
-            sumB += b[t] * v
+    // Chunks of 16 columns; the last one ends at `width` and may overlap the
+    // previous one, recomputing the same values.
+    var next = 0
+    while true {
+        let x = min(next, width - 16)
+        var a0 = SIMD8<S>(), a1 = SIMD8<S>(), b0 = SIMD8<S>(), b1 = SIMD8<S>()
+        if folded {
+            let centre = rows + radius * width + x  // folded: rows is row_0
+            let c0 = loadVector8(centre), c1 = loadVector8(centre + 8)
+            a0 = a[radius] * c0; a1 = a[radius] * c1
+            b0 = b[radius] * c0; b1 = b[radius] * c1
+            for t in 0..<radius {
+                let upper = rows + t * width + x, lower = rows + (size - 1 - t) * width + x
+                let v0 = loadVector8(upper) + loadVector8(lower), v1 = loadVector8(upper + 8) + loadVector8(lower + 8)
+                let at = a[t], bt = b[t]
+                a0 += at * v0
+                a1 += at * v1
+                b0 += bt * v0
+                b1 += bt * v1
+            }
+        } else {
+            for t in low...high {
+                let row = rows + (t - low) * width + x
+                let v0 = loadVector8(row), v1 = loadVector8(row + 8)
+                let at = a[t], bt = b[t]
+                a0 += at * v0
+                a1 += at * v1
+                b0 += bt * v0
+                b1 += bt * v1
+            }
         }
-        intoA[x] = sumA
-        intoB[x] = sumB
-        x += 1
+        storeVector8(a0, intoA + x)
+        storeVector8(a1, intoA + x + 8)
+        storeVector8(b0, intoB + x)
+        storeVector8(b1, intoB + x + 8)
+        if x + 16 == width { break }
+        next += 16
     }
 }
 
 /// The row pass of the separable form:
 /// `into[x] += Σ_{t < size} a[t] · columnB[x + t] + b[t] · columnA[x + t]`
 /// for `x < count` (`count` a multiple of 16; the column rows are zero-margined
-/// and long enough).
+/// and long enough). Uses the symmetry of `a` and `b`: each pair of taps
+/// `t, size−1−t` is summed before its one multiplication.
 @inline(__always)
 private func rowPass<S: TensorScalar>(
     columnA: UnsafePointer<S>, columnB: UnsafePointer<S>,
     a: UnsafePointer<S>, b: UnsafePointer<S>, size: Int,
     into accumulator: UnsafeMutablePointer<S>, count: Int
 ) {
+    let radius = size / 2
     var x = 0
     while x < count {
-        var p0 = SIMD8<S>(), p1 = SIMD8<S>(), q0 = SIMD8<S>(), q1 = SIMD8<S>()
-        for t in 0..<size {
+        let ca = columnA + x, cb = columnB + x
+        let ac = a[radius], bc = b[radius]
+        var p0 = ac * loadVector8(cb + radius), p1 = ac * loadVector8(cb + radius + 8)
+        var q0 = bc * loadVector8(ca + radius), q1 = bc * loadVector8(ca + radius + 8)
+        for t in 0..<radius {
+            let mirror = size - 1 - t
             let at = a[t], bt = b[t]
-            p0 += at * loadVector(columnB + x + t)
-            p1 += at * loadVector(columnB + x + t + 8)
-            q0 += bt * loadVector(columnA + x + t)
-            q1 += bt * loadVector(columnA + x + t + 8)
+            p0 += at * (loadVector8(cb + t) + loadVector8(cb + mirror))
+            p1 += at * (loadVector8(cb + t + 8) + loadVector8(cb + mirror + 8))
+            q0 += bt * (loadVector8(ca + t) + loadVector8(ca + mirror))
+            q1 += bt * (loadVector8(ca + t + 8) + loadVector8(ca + mirror + 8))
         }
-        storeVector(loadVector(accumulator + x) + (p0 + q0), accumulator + x)
-        storeVector(loadVector(accumulator + x + 8) + (p1 + q1), accumulator + x + 8)
+        storeVector8(loadVector8(accumulator + x) + (p0 + q0), accumulator + x)
+        storeVector8(loadVector8(accumulator + x + 8) + (p1 + q1), accumulator + x + 8)
         x += 16
     }
 }
@@ -350,19 +392,19 @@ private func directRowTaps<S: TensorScalar>(
     var x = 0
     while x < count {
         let out = accumulator + x
-        var s0 = loadVector(out), s1 = loadVector(out + 8), s2 = loadVector(out + 16), s3 = loadVector(out + 24)
+        var s0 = loadVector8(out), s1 = loadVector8(out + 8), s2 = loadVector8(out + 16), s3 = loadVector8(out + 24)
         for t in 0..<size {
             let w = coefficients[t]
             let p = row + x + t
-            s0 += w * loadVector(p)
-            s1 += w * loadVector(p + 8)
-            s2 += w * loadVector(p + 16)
-            s3 += w * loadVector(p + 24)
+            s0 += w * loadVector8(p)
+            s1 += w * loadVector8(p + 8)
+            s2 += w * loadVector8(p + 16)
+            s3 += w * loadVector8(p + 24)
         }
-        storeVector(s0, out)
-        storeVector(s1, out + 8)
-        storeVector(s2, out + 16)
-        storeVector(s3, out + 24)
+        storeVector8(s0, out)
+        storeVector8(s1, out + 8)
+        storeVector8(s2, out + 16)
+        storeVector8(s3, out + 24)
         x += 32
     }
 }
@@ -371,7 +413,7 @@ private func directRowTaps<S: TensorScalar>(
 private func addRow<S: TensorScalar>(_ row: UnsafePointer<S>, into sum: UnsafeMutablePointer<S>, count: Int) {
     var i = 0
     while i + 8 <= count {
-        storeVector(loadVector(sum + i) + loadVector(row + i), sum + i)
+        storeVector8(loadVector8(sum + i) + loadVector8(row + i), sum + i)
         i += 8
     }
     while i < count {

@@ -193,11 +193,17 @@ extension ResampleAxis {
 /// for every plane `p`: the separable gather that implements both the
 /// resampling and its adjoint.
 ///
-/// Each destination row first blends its source rows in entry order
-/// (vectorised along the row), then each destination element sums its column
-/// entries in entry order. A destination row with no entries is zero.
+/// The two axes are applied one after the other, in the order that needs
+/// fewer scalar column gathers (the vector row blends are cheap):
+/// - when the destination has more rows than the source (vertical
+///   upsampling), the columns of every source row a band needs are gathered
+///   once into a scratch band, then each destination row blends its rows of
+///   that band, vectorised along the row;
+/// - otherwise each destination row first blends its source rows (vectorised),
+///   then gathers its columns from the blend.
+/// Sums run in entry order. A destination row with no entries is zero.
 /// Blocks are contiguous bands of destination rows (over all planes), their
-/// number chosen from the sizes only.
+/// number chosen from the sizes only, so results do not depend on `threads`.
 ///
 /// - Parameters:
 ///   - source: `planes · rows.sourceCount · columns.sourceCount` elements.
@@ -210,6 +216,7 @@ private func resampleGather<S: TensorScalar>(
     let height = rows.count, width = columns.count
     let totalRows = planes * height
     guard totalRows > 0 else { return }
+    let columnsFirst = sourceHeight < height
 
     // The maps as raw tables in S, converted once per call.
     let rowTable = AxisTable<S>(rows), columnTable = AxisTable<S>(columns)
@@ -218,46 +225,102 @@ private func resampleGather<S: TensorScalar>(
     let work = totalRows * (sourceWidth + width)
     let blocks = max(1, min(totalRows, work / 32_768))
     Parallel.forEachBlock(blocks, threads: threads) { block in
-        let blend = UnsafeMutablePointer<S>.allocate(capacity: sourceWidth)
-        defer { blend.deallocate() }
-        for global in Parallel.range(of: block, splitting: totalRows, into: blocks) {
-            let plane = source + (global / height) * sourceHeight * sourceWidth
-            let row = global % height
-            let out = destination + global * width
-            let first = rowTable.start[row], end = rowTable.start[row + 1]
-            if first == end {
-                out.update(repeating: 0, count: width)
-                continue
-            }
-            // Vertical step: the blend of this row's source rows.
-            let blended: UnsafePointer<S>
-            if end - first == 1 && rowTable.weight[first] == 1 {
-                blended = plane + rowTable.source[first] * sourceWidth
+        let range = Parallel.range(of: block, splitting: totalRows, into: blocks)
+        // Scratch: one blended source row, or the column-gathered source rows of one band.
+        let bandRows = columnsFirst ? rowTable.sourceSpan(of: range, height: height) : 1
+        let scratch = UnsafeMutablePointer<S>.allocate(capacity: columnsFirst ? bandRows * width : sourceWidth)
+        defer { scratch.deallocate() }
+        var global = range.lowerBound
+        while global < range.upperBound {
+            // The part of the band inside plane p.
+            let p = global / height
+            let segment = (global - p * height) ..< (min(range.upperBound, (p + 1) * height) - p * height)
+            let plane = source + p * sourceHeight * sourceWidth
+            let out = destination + p * height * width
+            if columnsFirst {
+                let (low, high) = rowTable.sourceRange(of: segment)
+                if low <= high {
+                    for r in low...high {
+                        gatherColumns(plane + r * sourceWidth, columnTable, into: scratch + (r - low) * width, count: width)
+                    }
+                }
+                for row in segment {
+                    blendRows(rowTable, row: row, base: scratch, firstRow: low, stride: width,
+                              into: out + row * width, count: width)
+                }
             } else {
-                var e = first
-                if end - first >= 2 {
-                    blendTwoRows(rowTable.weight[e], plane + rowTable.source[e] * sourceWidth,
-                                 rowTable.weight[e + 1], plane + rowTable.source[e + 1] * sourceWidth,
-                                 into: blend, count: sourceWidth)
-                    e += 2
-                } else {
-                    scaleRow(rowTable.weight[e], plane + rowTable.source[e] * sourceWidth,
-                             into: blend, count: sourceWidth)
-                    e += 1
+                for row in segment {
+                    let first = rowTable.start[row], end = rowTable.start[row + 1]
+                    let blended: UnsafePointer<S>
+                    if end - first == 1 && rowTable.weight[first] == 1 {
+                        blended = plane + rowTable.source[first] * sourceWidth
+                    } else {
+                        blendRows(rowTable, row: row, base: plane, firstRow: 0, stride: sourceWidth,
+                                  into: scratch, count: sourceWidth)
+                        blended = UnsafePointer(scratch)
+                    }
+                    gatherColumns(blended, columnTable, into: out + row * width, count: width)
                 }
-                while e < end {
-                    addScaledRow(rowTable.weight[e], plane + rowTable.source[e] * sourceWidth,
-                                 into: blend, count: sourceWidth)
-                    e += 1
-                }
-                blended = UnsafePointer(blend)
             }
-            // Horizontal step: gather the columns.
-            for c in 0..<width {
+            global += segment.count
+        }
+    }
+}
+
+/// `out[i] = Σ_{e ∈ table[row]} w_e · base[(src_e − firstRow) · stride + i]` for `i < count`,
+/// summed in entry order (0 when the row has no entries), vectorised along `i`.
+@inline(__always)
+private func blendRows<S: TensorScalar>(
+    _ table: AxisTable<S>, row: Int, base: UnsafePointer<S>, firstRow: Int, stride: Int,
+    into out: UnsafeMutablePointer<S>, count: Int
+) {
+    let first = table.start[row], end = table.start[row + 1]
+    func rowOf(_ e: Int) -> UnsafePointer<S> { base + (table.source[e] - firstRow) * stride }
+    switch end - first {
+    case 0:
+        out.update(repeating: 0, count: count)
+    case 1 where table.weight[first] == 1:
+        out.update(from: rowOf(first), count: count)
+    case 1:
+        scaleRow(table.weight[first], rowOf(first), into: out, count: count)
+    default:
+        blendTwoRows(table.weight[first], rowOf(first), table.weight[first + 1], rowOf(first + 1),
+                     into: out, count: count)
+        for e in (first + 2)..<end {
+            addScaledRow(table.weight[e], rowOf(e), into: out, count: count)
+        }
+    }
+}
+
+/// `out[c] = Σ_{f ∈ table[c]} w_f · row[src_f]` for `c < count`, summed in
+/// entry order, with straight-line paths when every entry list has one or two entries.
+@inline(__always)
+private func gatherColumns<S: TensorScalar>(
+    _ row: UnsafePointer<S>, _ table: AxisTable<S>, into out: UnsafeMutablePointer<S>, count: Int
+) {
+    let source = table.source, weight = table.weight
+    switch table.uniformTaps {
+    case 1:
+        for c in 0..<count { out[c] = weight[c] * row[source[c]] }
+    case 2:
+        for c in 0..<count {
+            out[c] = weight[2 * c] * row[source[2 * c]] + weight[2 * c + 1] * row[source[2 * c + 1]]
+        }
+    default:
+        // Transposed bilinear maps have 1 to 4 entries per column (about 4 when
+        // upsampled ×2); straight-line code for 3 and 4, the same sums in the same order.
+        for c in 0..<count {
+            let f = table.start[c], end = table.start[c + 1]
+            switch end - f {
+            case 4:
+                out[c] = weight[f] * row[source[f]] + weight[f + 1] * row[source[f + 1]]
+                    + weight[f + 2] * row[source[f + 2]] + weight[f + 3] * row[source[f + 3]]
+            case 3:
+                out[c] = weight[f] * row[source[f]] + weight[f + 1] * row[source[f + 1]]
+                    + weight[f + 2] * row[source[f + 2]]
+            default:
                 var acc: S = 0
-                for f in columnTable.start[c]..<columnTable.start[c + 1] {
-                    acc += columnTable.weight[f] * blended[columnTable.source[f]]
-                }
+                for e in f..<end { acc += weight[e] * row[source[e]] }
                 out[c] = acc
             }
         }
@@ -273,6 +336,8 @@ private struct AxisTable<S: TensorScalar> {
     let source: UnsafeMutablePointer<Int>
     /// Weight per entry, in `S`.
     let weight: UnsafeMutablePointer<S>
+    /// `t` when every row has exactly `t` entries, else 0.
+    let uniformTaps: Int
 
     /// Copies `axis`.
     init(_ axis: ResampleAxis) {
@@ -282,6 +347,33 @@ private struct AxisTable<S: TensorScalar> {
         source.initialize(from: axis.source, count: axis.source.count)
         weight = .allocate(capacity: max(axis.weight.count, 1))
         for e in axis.weight.indices { (weight + e).initialize(to: S(axis.weight[e])) }
+        let taps = axis.count > 0 ? axis.start[1] : 0
+        uniformTaps = axis.start.indices.allSatisfy { axis.start[$0] == $0 * taps } ? taps : 0
+    }
+
+    /// The smallest and largest source index read by the rows `rows`
+    /// (`low > high` when they read nothing).
+    func sourceRange(of rows: Range<Int>) -> (low: Int, high: Int) {
+        var low = Int.max, high = Int.min
+        for e in start[rows.lowerBound]..<start[rows.upperBound] {
+            low = min(low, source[e])
+            high = max(high, source[e])
+        }
+        return (low, high)
+    }
+
+    /// The most source rows one plane's part of the global row band `band`
+    /// spans (rows of plane `p` are `p · height ..< (p + 1) · height`), at least 1.
+    func sourceSpan(of band: Range<Int>, height: Int) -> Int {
+        var span = 1, global = band.lowerBound
+        while global < band.upperBound {
+            let p = global / height
+            let segment = (global - p * height) ..< (min(band.upperBound, (p + 1) * height) - p * height)
+            let (low, high) = sourceRange(of: segment)
+            if low <= high { span = max(span, high - low + 1) }
+            global += segment.count
+        }
+        return span
     }
 
     /// Frees the buffers.
@@ -300,7 +392,7 @@ private func blendTwoRows<S: TensorScalar>(
 ) {
     var i = 0
     while i + 8 <= count {
-        storeVector(w0 * loadVector(a + i) + w1 * loadVector(b + i), out + i)
+        storeVector8(w0 * loadVector8(a + i) + w1 * loadVector8(b + i), out + i)
         i += 8
     }
     while i < count {
@@ -316,7 +408,7 @@ private func scaleRow<S: TensorScalar>(
 ) {
     var i = 0
     while i + 8 <= count {
-        storeVector(w * loadVector(a + i), out + i)
+        storeVector8(w * loadVector8(a + i), out + i)
         i += 8
     }
     while i < count {
@@ -332,7 +424,7 @@ private func addScaledRow<S: TensorScalar>(
 ) {
     var i = 0
     while i + 8 <= count {
-        storeVector(loadVector(out + i) + w * loadVector(a + i), out + i)
+        storeVector8(loadVector8(out + i) + w * loadVector8(a + i), out + i)
         i += 8
     }
     while i < count {
