@@ -370,10 +370,14 @@ private func rowPass<S: TensorScalar>(
         for t in 0..<radius {
             let mirror = size - 1 - t
             let at = a[t], bt = b[t]
-            p0 += at * (loadVector8(cb + t) + loadVector8(cb + mirror))
-            p1 += at * (loadVector8(cb + t + 8) + loadVector8(cb + mirror + 8))
-            q0 += bt * (loadVector8(ca + t) + loadVector8(ca + mirror))
-            q1 += bt * (loadVector8(ca + t + 8) + loadVector8(ca + mirror + 8))
+            let pairB0: SIMD8<S> = loadVector8(cb + t) + loadVector8(cb + mirror)
+            let pairB1: SIMD8<S> = loadVector8(cb + t + 8) + loadVector8(cb + mirror + 8)
+            let pairA0: SIMD8<S> = loadVector8(ca + t) + loadVector8(ca + mirror)
+            let pairA1: SIMD8<S> = loadVector8(ca + t + 8) + loadVector8(ca + mirror + 8)
+            p0 += at * pairB0
+            p1 += at * pairB1
+            q0 += bt * pairA0
+            q1 += bt * pairA1
         }
         storeVector8(loadVector8(accumulator + x) + (p0 + q0), accumulator + x)
         storeVector8(loadVector8(accumulator + x + 8) + (p1 + q1), accumulator + x + 8)
@@ -467,18 +471,18 @@ private struct PreparedLoGBank<S: TensorScalar> {
 
 /// Eight consecutive elements from `p` (no alignment needed).
 @inline(__always)
-private func loadVector<S: TensorScalar>(_ p: UnsafePointer<S>) -> SIMD8<S> {
+private func loadVector8<S: TensorScalar>(_ p: UnsafePointer<S>) -> SIMD8<S> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<S>.self)
 }
 
 /// Eight consecutive elements from `p` (no alignment needed).
 @inline(__always)
-private func loadVector<S: TensorScalar>(_ p: UnsafeMutablePointer<S>) -> SIMD8<S> {
+private func loadVector8<S: TensorScalar>(_ p: UnsafeMutablePointer<S>) -> SIMD8<S> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<S>.self)
 }
 
 /// Stores `v` at `p ..< p + 8` (no alignment needed).
 @inline(__always)
-private func storeVector<S: TensorScalar>(_ v: SIMD8<S>, _ p: UnsafeMutablePointer<S>) {
+private func storeVector8<S: TensorScalar>(_ v: SIMD8<S>, _ p: UnsafeMutablePointer<S>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<S>.self)
 }

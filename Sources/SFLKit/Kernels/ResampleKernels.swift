@@ -435,18 +435,18 @@ private func addScaledRow<S: TensorScalar>(
 
 /// Eight consecutive elements from `p` (no alignment needed).
 @inline(__always)
-private func loadVector<S: TensorScalar>(_ p: UnsafePointer<S>) -> SIMD8<S> {
+private func loadVector8<S: TensorScalar>(_ p: UnsafePointer<S>) -> SIMD8<S> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<S>.self)
 }
 
 /// Eight consecutive elements from `p` (no alignment needed).
 @inline(__always)
-private func loadVector<S: TensorScalar>(_ p: UnsafeMutablePointer<S>) -> SIMD8<S> {
+private func loadVector8<S: TensorScalar>(_ p: UnsafeMutablePointer<S>) -> SIMD8<S> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<S>.self)
 }
 
 /// Stores `v` at `p ..< p + 8` (no alignment needed).
 @inline(__always)
-private func storeVector<S: TensorScalar>(_ v: SIMD8<S>, _ p: UnsafeMutablePointer<S>) {
+private func storeVector8<S: TensorScalar>(_ v: SIMD8<S>, _ p: UnsafeMutablePointer<S>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<S>.self)
 }

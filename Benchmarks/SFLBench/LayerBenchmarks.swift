@@ -1,0 +1,91 @@
+import SFLKit
+
+/// One Table-1 convolution of the paper's network.
+struct ConvolutionLayerSpec {
+    let name: String
+    let inputChannels: Int
+    let outputChannels: Int
+    let stride: Int
+    /// Whether training needs this layer's input gradient (not for the image itself).
+    let needsInputGradient: Bool
+
+    static let tableOne = [
+        ConvolutionLayerSpec(name: "conv1 3→32 s1", inputChannels: 3, outputChannels: 32, stride: 1, needsInputGradient: false),
+        ConvolutionLayerSpec(name: "conv2 32→16 s2", inputChannels: 32, outputChannels: 16, stride: 2, needsInputGradient: true),
+        ConvolutionLayerSpec(name: "conv3 16→32 s1", inputChannels: 16, outputChannels: 32, stride: 1, needsInputGradient: true),
+        ConvolutionLayerSpec(name: "conv4 32→3 s1", inputChannels: 32, outputChannels: 3, stride: 1, needsInputGradient: true),
+    ]
+}
+
+/// Forward, weight-gradient and input-gradient times and rates of each Table-1 convolution.
+func benchmarkConvolutions(options: BenchmarkOptions, peak: Double?) -> [BenchmarkResult] {
+    var generator = SeededGenerator(seed: 1)
+    var results: [BenchmarkResult] = []
+    for layer in ConvolutionLayerSpec.tableOne {
+        let input = Tensor<Float>(randomUniform: [1, layer.inputChannels, options.height, options.width], in: -1...1, using: &generator)
+        let weight = Tensor<Float>(randomNormal: [layer.outputChannels, layer.inputChannels, 3, 3], standardDeviation: 0.02, using: &generator)
+        let bias = Tensor<Float>(zeros: [layer.outputChannels])
+        let output = input.conv2D(weight: weight, bias: bias, stride: layer.stride, padding: .same)
+        let flops = 2.0 * Double(output.scalarCount * layer.inputChannels * 9)
+        func record(_ pass: String, _ time: Double) {
+            let rate = flops / time / 1e9
+            results.append(BenchmarkResult(group: "conv", name: "\(layer.name) \(pass)", seconds: time, gflops: rate,
+                                           percentOfPeak: peak.map { 100 * rate / $0 }))
+        }
+        let seed = Tensor<Float>(randomNormal: output.shape, using: &generator)
+        record("forward", medianSeconds(repeats: options.repeats) {
+            _ = withoutGradients { input.conv2D(weight: weight, bias: bias, stride: layer.stride, padding: .same) }
+        })
+        let trainableWeight = weight.requiringGradient(), trainableBias = bias.requiringGradient()
+        let weightGraph = input.conv2D(weight: trainableWeight, bias: trainableBias, stride: layer.stride, padding: .same)
+        record("weight grad", medianSeconds(repeats: options.repeats) {
+            _ = weightGraph.gradients(withRespectTo: [trainableWeight], seed: seed, retainGraph: true)
+        })
+        if layer.needsInputGradient {
+            let trainableInput = input.requiringGradient()
+            let inputGraph = trainableInput.conv2D(weight: weight, bias: bias, stride: layer.stride, padding: .same)
+            record("input grad", medianSeconds(repeats: options.repeats) {
+                _ = inputGraph.gradients(withRespectTo: [trainableInput], seed: seed, retainGraph: true)
+            })
+        }
+    }
+    return results
+}
+
+/// The decoder's bilinear upsampling of the 16 feature channels back to the image size.
+func benchmarkUpsampling(options: BenchmarkOptions) -> [BenchmarkResult] {
+    var generator = SeededGenerator(seed: 2)
+    let features = Tensor<Float>(randomNormal: [1, 16, (options.height + 1) / 2, (options.width + 1) / 2], using: &generator)
+    let trainable = features.requiringGradient()
+    let output = trainable.upsampled(toHeight: options.height, width: options.width)
+    let seed = Tensor<Float>(randomNormal: output.shape, using: &generator)
+    return [
+        BenchmarkResult(group: "upsample", name: "bilinear 16ch forward", seconds: medianSeconds(repeats: options.repeats) {
+            _ = withoutGradients { features.upsampled(toHeight: options.height, width: options.width) }
+        }),
+        BenchmarkResult(group: "upsample", name: "bilinear 16ch backward", seconds: medianSeconds(repeats: options.repeats) {
+            _ = output.gradients(withRespectTo: [trainable], seed: seed, retainGraph: true)
+        }),
+    ]
+}
+
+/// The paper's LoG bank on one RGB image, direct and fast path, forward and backward.
+func benchmarkLoGBank(options: BenchmarkOptions) -> [BenchmarkResult] {
+    var generator = SeededGenerator(seed: 3)
+    let image = Tensor<Float>(randomUniform: [1, 3, options.height, options.width], in: -1...1, using: &generator)
+    var results: [BenchmarkResult] = []
+    for method in [LoGFilterBank<Float>.Method.separable, .direct] {
+        let bank = LoGFilterBank<Float>(method: method)
+        let trainable = image.requiringGradient()
+        let output = bank(trainable)
+        let seed = Tensor<Float>(randomNormal: output.shape, using: &generator)
+        let label = method == .separable ? "separable" : "direct"
+        results.append(BenchmarkResult(group: "log", name: "LoG bank \(label) forward", seconds: medianSeconds(repeats: options.repeats) {
+            _ = withoutGradients { bank(image) }
+        }))
+        results.append(BenchmarkResult(group: "log", name: "LoG bank \(label) backward", seconds: medianSeconds(repeats: options.repeats) {
+            _ = output.gradients(withRespectTo: [trainable], seed: seed, retainGraph: true)
+        }))
+    }
+    return results
+}
