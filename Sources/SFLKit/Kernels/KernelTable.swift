@@ -7,10 +7,61 @@
 /// specialised for that type inside SFLKit and runs at full speed from any
 /// module. Users never see the entries.
 public struct KernelTable<Scalar: TensorScalar>: Sendable {
+    typealias Pointer = UnsafePointer<Scalar>
+    typealias MutablePointer = UnsafeMutablePointer<Scalar>
+
+    let unary: @Sendable (UnaryOperation, Pointer, MutablePointer, Int, Int) -> Void
+    let unaryGradient: @Sendable (UnaryOperation, Pointer, Pointer, Pointer, MutablePointer, Int, Int) -> Void
+    let binary: @Sendable (BinaryOperation, Pointer, Pointer, MutablePointer, Int, Int) -> Void
+    let binaryScalar: @Sendable (BinaryOperation, Pointer, Scalar, Bool, MutablePointer, Int, Int) -> Void
+    let broadcastBinary: @Sendable (BinaryOperation, Pointer, [Int], Pointer, [Int], MutablePointer, [Int]) -> Void
+    let stridedCopy: @Sendable (Pointer, [Int], MutablePointer, [Int]) -> Void
+    let fill: @Sendable (MutablePointer, Int, Scalar) -> Void
+    let convertFromDouble: @Sendable (UnsafePointer<Double>, MutablePointer, Int) -> Void
+    let convertToDouble: @Sendable (Pointer, UnsafeMutablePointer<Double>, Int) -> Void
+    let reduceSum: @Sendable (Pointer, Int, Int, Int, MutablePointer, Int) -> Void
+    let matrixMultiply: @Sendable (Pointer, Pointer, MutablePointer, Int, Int, Int, Int) -> Void
+    let conv2DForward: @Sendable (Pointer, Pointer, Pointer?, MutablePointer, Conv2DGeometry, Int) -> Void
+    let conv2DInputGradient: @Sendable (Pointer, Pointer, MutablePointer, Conv2DGeometry, Int) -> Void
+    let conv2DWeightGradient: @Sendable (Pointer, Pointer, MutablePointer, MutablePointer?, Conv2DGeometry, Int) -> Void
+    let resampleForward: @Sendable (Pointer, MutablePointer, ResampleGeometry, Int) -> Void
+    let resampleAdjoint: @Sendable (Pointer, MutablePointer, ResampleGeometry, Int) -> Void
+    let filterBankForward: @Sendable (Pointer, MutablePointer, FilterBankGeometry, [LoGKernel], FilterBankMethod, Int) -> Void
+    let filterBankAdjoint: @Sendable (Pointer, MutablePointer, FilterBankGeometry, [LoGKernel], FilterBankMethod, Int) -> Void
+
+    /// Builds the table for `Scalar` from the generic kernels; called only
+    /// from a concrete context, so each kernel is specialised.
+    @inline(__always)
+    static func specialized() -> KernelTable<Scalar> {
+        KernelTable(
+            unary: { unaryKernel($0, $1, $2, $3, threads: $4) },
+            unaryGradient: { unaryGradientKernel($0, input: $1, result: $2, gradient: $3, output: $4, $5, threads: $6) },
+            binary: { binaryKernel($0, $1, $2, $3, $4, threads: $5) },
+            binaryScalar: { binaryScalarKernel($0, $1, $2, scalarFirst: $3, $4, $5, threads: $6) },
+            broadcastBinary: { broadcastBinaryKernel($0, $1, aStrides: $2, $3, bStrides: $4, $5, shape: $6) },
+            stridedCopy: { stridedCopyKernel($0, strides: $1, $2, shape: $3) },
+            fill: { fillKernel($0, $1, $2) },
+            convertFromDouble: { convertFromDoubleKernel($0, $1, $2) },
+            convertToDouble: { convertToDoubleKernel($0, $1, $2) },
+            reduceSum: { reduceSumKernel($0, outer: $1, length: $2, inner: $3, $4, threads: $5) },
+            matrixMultiply: { matrixMultiplyKernel($0, $1, $2, m: $3, k: $4, n: $5, threads: $6) },
+            conv2DForward: { SFLKit.conv2DForward(input: $0, weight: $1, bias: $2, output: $3, geometry: $4, threads: $5) },
+            conv2DInputGradient: { SFLKit.conv2DInputGradient(outputGradient: $0, weight: $1, inputGradient: $2, geometry: $3, threads: $4) },
+            conv2DWeightGradient: {
+                SFLKit.conv2DWeightGradient(input: $0, outputGradient: $1, weightGradient: $2, biasGradient: $3, geometry: $4, threads: $5)
+            },
+            resampleForward: { SFLKit.resampleForward(input: $0, output: $1, geometry: $2, threads: $3) },
+            resampleAdjoint: { SFLKit.resampleAdjoint(outputGradient: $0, inputGradient: $1, geometry: $2, threads: $3) },
+            filterBankForward: { SFLKit.filterBankForward(input: $0, output: $1, geometry: $2, kernels: $3, method: $4, threads: $5) },
+            filterBankAdjoint: {
+                SFLKit.filterBankAdjoint(outputGradient: $0, inputGradient: $1, geometry: $2, kernels: $3, method: $4, threads: $5)
+            }
+        )
+    }
 }
 
 /// The kernels specialised for `Float`.
-let floatKernels = KernelTable<Float>()
+let floatKernels = KernelTable<Float>.specialized()
 
 /// The kernels specialised for `Double`.
-let doubleKernels = KernelTable<Double>()
+let doubleKernels = KernelTable<Double>.specialized()

@@ -1,0 +1,114 @@
+/// The reverse-mode engine: one ordered walk over the recorded graph.
+///
+/// The graph is ordered topologically once, by an iterative depth-first
+/// search that follows each node's inputs in their recorded order (no
+/// recursion, so deep graphs cannot overflow the stack). The walk then visits
+/// the nodes in reverse, calls each pullback once with the node's complete
+/// gradient, sums gradients that arrive at a node from several consumers (in
+/// walk order, so the sum is the same on every run), and reduces broadcast
+/// gradients to the shape of their input. Gradients themselves are computed
+/// without recording.
+enum BackwardEngine {
+    /// Walks the graph below `root` seeded with `seed`, calling `visit` with
+    /// each node and its complete gradient just before the node's pullback runs
+    /// (leaves have none).
+    ///
+    /// Frees every visited operation's pullback and inputs unless `retainGraph` is set.
+    static func run<Scalar>(
+        root: GraphNode<Scalar>, seed: Tensor<Scalar>, retainGraph: Bool,
+        visit: (GraphNode<Scalar>, Tensor<Scalar>) -> Void
+    ) {
+        let order = topologicalOrder(from: root)
+        var pending: [ObjectIdentifier: Tensor<Scalar>] = [ObjectIdentifier(root): seed]
+        withoutGradients {
+            for node in order.reversed() {
+                guard let gradient = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+                visit(node, gradient)
+                if node.isLeaf { continue }
+                guard let pullback = node.pullback else {
+                    fatalError("backward: the graph through '\(node.operation)' was already freed by an earlier backward pass; pass retainGraph: true to the first one")
+                }
+                let inputs = node.inputs
+                let gradients = pullback(gradient, inputs.map { $0 != nil })
+                check(gradients.count == inputs.count, "backward: '\(node.operation)' returned \(gradients.count) gradients for \(inputs.count) inputs")
+                for (input, inputGradient) in zip(inputs, gradients) {
+                    guard let input, let inputGradient else { continue }
+                    let reduced = inputGradient.summed(toShape: input.shape, operation: node.operation)
+                    let key = ObjectIdentifier(input)
+                    pending[key] = pending[key].map { $0 + reduced } ?? reduced
+                }
+                if !retainGraph {
+                    node.pullback = nil
+                    node.inputs = []
+                }
+            }
+        }
+    }
+
+    /// The nodes reachable from `root`, each after all of its inputs.
+    static func topologicalOrder<Scalar>(from root: GraphNode<Scalar>) -> [GraphNode<Scalar>] {
+        var order: [GraphNode<Scalar>] = []
+        var visited: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
+        var stack: [(node: GraphNode<Scalar>, nextInput: Int)] = [(root, 0)]
+        while let top = stack.last {
+            if top.nextInput < top.node.inputs.count {
+                stack[stack.count - 1].nextInput += 1
+                if let input = top.node.inputs[top.nextInput], visited.insert(ObjectIdentifier(input)).inserted {
+                    stack.append((input, 0))
+                }
+            } else {
+                order.append(top.node)
+                stack.removeLast()
+            }
+        }
+        return order
+    }
+}
+
+extension Tensor {
+    /// Computes the gradient of this tensor with respect to every leaf it
+    /// depends on and adds it to each leaf's ``gradient``.
+    ///
+    /// - Parameters:
+    ///   - seed: the gradient of the final objective with respect to `self`;
+    ///     by default 1, which requires `self` to have one element (a loss).
+    ///   - retainGraph: keep the recorded graph for another backward pass; by
+    ///     default it is freed as the walk passes, so memory does not grow.
+    /// - Precondition: `self` requires a gradient; `seed` has `self`'s shape.
+    public func backward(seed: Tensor? = nil, retainGraph: Bool = false) {
+        guard let node else {
+            fatalError("backward: tensor of shape \(shape) does not require a gradient (no input was made with requiringGradient(), or it was computed inside withoutGradients)")
+        }
+        check(seed != nil || scalarCount == 1, "backward: tensor of shape \(shape) is not a scalar; pass a seed of its shape")
+        let seed = seed ?? Tensor(ones: shape)
+        check(seed.shape == shape, "backward: seed of shape \(seed.shape) does not match tensor of shape \(shape)")
+        BackwardEngine.run(root: node, seed: seed.detached(), retainGraph: retainGraph) { visited, gradient in
+            guard visited.isLeaf else { return }
+            visited.gradient = visited.gradient.map { $0 + gradient } ?? gradient
+        }
+    }
+
+    /// Returns the gradients of this tensor with respect to each of `inputs`,
+    /// without touching any leaf's ``gradient`` (the functional form of
+    /// ``backward(seed:retainGraph:)``, safe to run on several graphs that
+    /// share parameters at once, from different threads).
+    ///
+    /// An input that this tensor does not depend on gets a zero gradient.
+    /// - Precondition: `self` has one element unless `seed` is given.
+    public func gradients(withRespectTo inputs: [Tensor], seed: Tensor? = nil, retainGraph: Bool = false) -> [Tensor] {
+        var results: [Tensor?] = Array(repeating: nil, count: inputs.count)
+        if let node {
+            check(seed != nil || scalarCount == 1, "gradients(withRespectTo:): tensor of shape \(shape) is not a scalar; pass a seed of its shape")
+            let seed = seed ?? Tensor(ones: shape)
+            check(seed.shape == shape, "gradients(withRespectTo:): seed of shape \(seed.shape) does not match tensor of shape \(shape)")
+            var wanted: [ObjectIdentifier: [Int]] = [:]
+            for (index, input) in inputs.enumerated() {
+                if let inputNode = input.node { wanted[ObjectIdentifier(inputNode), default: []].append(index) }
+            }
+            BackwardEngine.run(root: node, seed: seed.detached(), retainGraph: retainGraph) { visited, gradient in
+                for index in wanted[ObjectIdentifier(visited)] ?? [] { results[index] = gradient }
+            }
+        }
+        return zip(inputs, results).map { input, result in result ?? Tensor(zeros: input.shape) }
+    }
+}

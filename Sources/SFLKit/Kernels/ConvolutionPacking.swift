@@ -1,0 +1,94 @@
+/// Layout of the zero-padded, column-phase-split copy of a batch of images that
+/// the forward and weight-gradient kernels read.
+///
+/// For stride `s = strideX`, every channel is stored as `s` *phase planes*:
+/// plane `p` holds the padded columns `p, p + s, p + 2s, …`, so column `j` of
+/// plane `p` is padded column `j·s + p`, i.e. input column `j·s + p − padLeft`
+/// (zero outside the image). Output pixel `x` then reads tap `kx` at column
+/// `x + kx / s` of plane `kx % s`: consecutive output pixels read consecutive
+/// scalars for any stride, so one unaligned vector load serves 16 pixels.
+///
+/// Layout: `[batch][channels][phases][rows][planeWidth]`, where `rows` is the
+/// padded height `H + padTop + padBottom` (padded row `r` is input row
+/// `r − padTop`) and `planeWidth` is wide enough for a full vector load at the
+/// last (rounded-up) output column; every scalar not taken from the image is 0.
+struct PhasePlaneLayout: Sendable {
+    /// Column phases per channel (`strideX`).
+    let phases: Int
+    /// Padded rows per plane.
+    let rows: Int
+    /// Scalars per plane row.
+    let planeWidth: Int
+    /// Channels per image.
+    let channels: Int
+    /// Images.
+    let batch: Int
+
+    /// The layout for the input of `geometry`.
+    init(geometry g: Conv2DGeometry) {
+        phases = g.strideX
+        rows = g.inputHeight + g.padTop + g.padBottom
+        planeWidth = roundUp(g.outputWidth, toMultipleOf: kernelVectorWidth) + (g.kernelWidth - 1) / g.strideX
+        channels = g.inputChannels
+        batch = g.batch
+    }
+
+    /// Scalars per phase plane.
+    var planeCount: Int { rows * planeWidth }
+    /// Scalars per channel (all its phase planes).
+    var channelCount: Int { phases * planeCount }
+    /// Scalars per image.
+    var imageCount: Int { channels * channelCount }
+    /// Scalars of the whole batch.
+    var totalCount: Int { batch * imageCount }
+}
+
+/// Copies `input` (`[N, Cin, H, W]`) into the zero-padded phase planes
+/// described by `layout` (see ``PhasePlaneLayout``), overwriting every scalar
+/// of `planes[0..<layout.totalCount]`.
+func packPhasePlanes<S: TensorScalar>(input: UnsafePointer<S>, planes: UnsafeMutablePointer<S>,
+                                      layout: PhasePlaneLayout, geometry g: Conv2DGeometry, threads: Int) {
+    let height = g.inputHeight, width = g.inputWidth, stride = g.strideX
+    let blocks = layout.batch * layout.channels
+    let out = SendablePointer(planes)
+    Parallel.forEachBlock(blocks, threads: threads) { block in
+        let source = input + block * height * width
+        var destination = out.base + block * layout.channelCount
+        for phase in 0..<layout.phases {
+            for row in 0..<layout.rows {
+                let inputRow = row - g.padTop
+                if inputRow < 0 || inputRow >= height {
+                    destination.initialize(repeating: 0, count: layout.planeWidth)
+                } else {
+                    let sourceRow = source + inputRow * width
+                    var column = phase - g.padLeft
+                    for j in 0..<layout.planeWidth {
+                        destination[j] = column >= 0 && column < width ? sourceRow[column] : 0
+                        column += stride
+                    }
+                }
+                destination += layout.planeWidth
+            }
+        }
+    }
+}
+
+/// Copies each row of `gradient` (`[N, Cout, Ho, Wo]`) into a row of
+/// `rowWidth` scalars of `padded`, starting at column `leftPad`, with zeros in
+/// every other column: `padded` is `[N, Cout, Ho, rowWidth]`.
+///
+/// - Requires: `rowWidth >= leftPad + Wo`.
+func padOutputGradientRows<S: TensorScalar>(_ gradient: UnsafePointer<S>, into padded: UnsafeMutablePointer<S>,
+                                            leftPad: Int, rowWidth: Int, geometry g: Conv2DGeometry, threads: Int) {
+    let width = g.outputWidth, height = g.outputHeight
+    precondition(rowWidth >= leftPad + width)
+    let out = SendablePointer(padded)
+    Parallel.forEachBlock(g.batch * g.outputChannels, threads: threads) { block in
+        for y in 0..<height {
+            let destination = out.base + (block * height + y) * rowWidth
+            destination.initialize(repeating: 0, count: leftPad)
+            (destination + leftPad).initialize(from: gradient + (block * height + y) * width, count: width)
+            (destination + leftPad + width).initialize(repeating: 0, count: rowWidth - leftPad - width)
+        }
+    }
+}

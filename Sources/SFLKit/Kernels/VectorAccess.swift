@@ -1,0 +1,42 @@
+/// The vector type of the convolution kernels: sixteen lanes (one AVX-512
+/// register of `Float`, four SSE registers in the baseline x86-64 build).
+typealias KernelVector<S: TensorScalar> = SIMD16<S>
+
+/// Lanes of ``KernelVector``.
+let kernelVectorWidth = 16
+
+/// Loads 16 consecutive scalars starting at `pointer`, which need not be
+/// aligned.
+///
+/// - Requires: `pointer[0..<16]` is readable.
+@inline(__always)
+func loadVector<S: TensorScalar>(_ pointer: UnsafePointer<S>) -> SIMD16<S> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<S>.self)
+}
+
+/// Stores the 16 lanes of `vector` to `pointer[0..<16]`, which need not be
+/// aligned.
+@inline(__always)
+func storeVector<S: TensorScalar>(_ vector: SIMD16<S>, to pointer: UnsafeMutablePointer<S>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: vector, as: SIMD16<S>.self)
+}
+
+/// Stores the first `count` lanes of `vector` to `pointer[0..<count]`; a full
+/// vector store when `count == 16`.
+///
+/// - Requires: `0 <= count <= 16`.
+@inline(__always)
+func storeVector<S: TensorScalar>(_ vector: SIMD16<S>, to pointer: UnsafeMutablePointer<S>, count: Int) {
+    if count == 16 {
+        storeVector(vector, to: pointer)
+    } else {
+        for lane in 0..<count { pointer[lane] = vector[lane] }
+    }
+}
+
+/// Rounds `value` up to a multiple of `multiple` (both non-negative,
+/// `multiple > 0`).
+@inline(__always)
+func roundUp(_ value: Int, toMultipleOf multiple: Int) -> Int {
+    (value + multiple - 1) / multiple * multiple
+}

@@ -1,0 +1,28 @@
+/// The pixel loss (paper Eq. 4): per-channel weighted half mean squared error.
+///
+/// For images `[N, C, H, W]` of one size:
+/// `E_PL = 1/N Σ_i Σ_c w_PL(c) · ½ · 1/(W·H) · Σ_xy (recon_i(c,x,y) − orig_i(c,x,y))²`.
+/// For images of different sizes, evaluate each image (`N = 1`) and average
+/// the values over the images, as the trainer does.
+public struct PixelLoss: Equatable, Sendable {
+    /// The weight of each channel, `w_PL(c)`; the paper uses 1.
+    public var channelWeights: [Double]
+
+    /// Creates a pixel loss with the given channel weights (default: three ones).
+    public init(channelWeights: [Double] = [1, 1, 1]) {
+        self.channelWeights = channelWeights
+    }
+
+    /// The loss and its unweighted per-channel terms.
+    ///
+    /// - Precondition: both are `[N, C, H, W]` of one shape, `C` equal to the weight count.
+    public func breakdown<Scalar>(_ reconstruction: Tensor<Scalar>, _ original: Tensor<Scalar>) -> LossBreakdown<Scalar> {
+        LossBreakdown(terms: halfMeanSquaredErrorPerChannel(reconstruction, original, name: "PixelLoss"),
+                      weights: channelWeights, name: "PixelLoss")
+    }
+
+    /// The loss `E_PL`, a scalar tensor.
+    public func callAsFunction<Scalar>(_ reconstruction: Tensor<Scalar>, _ original: Tensor<Scalar>) -> Tensor<Scalar> {
+        breakdown(reconstruction, original).value
+    }
+}

@@ -1,0 +1,188 @@
+import Testing
+@testable import SFLKit
+
+/// Naive seven-loop evaluations of the three convolution kernels, in the
+/// definitions' own terms, to compare the fast kernels against.
+private enum NaiveConvolution {
+    /// Input value at padded coordinates, zero outside the image.
+    static func inputValue(_ input: [Double], _ g: Conv2DGeometry, _ n: Int, _ c: Int, _ i: Int, _ j: Int) -> Double? {
+        guard i >= 0, i < g.inputHeight, j >= 0, j < g.inputWidth else { return nil }
+        return input[((n * g.inputChannels + c) * g.inputHeight + i) * g.inputWidth + j]
+    }
+
+    static func forward(_ input: [Double], _ weight: [Double], _ bias: [Double]?, _ g: Conv2DGeometry) -> [Double] {
+        let ho = g.outputHeight, wo = g.outputWidth
+        var out = [Double](repeating: 0, count: g.outputCount)
+        for n in 0..<g.batch { for o in 0..<g.outputChannels { for y in 0..<ho { for x in 0..<wo {
+            var sum = bias?[o] ?? 0
+            for c in 0..<g.inputChannels { for ky in 0..<g.kernelHeight { for kx in 0..<g.kernelWidth {
+                let i = y * g.strideY + ky - g.padTop, j = x * g.strideX + kx - g.padLeft
+                if let v = inputValue(input, g, n, c, i, j) {
+                    sum += v * weight[((o * g.inputChannels + c) * g.kernelHeight + ky) * g.kernelWidth + kx]
+                }
+            } } }
+            out[((n * g.outputChannels + o) * ho + y) * wo + x] = sum
+        } } } }
+        return out
+    }
+
+    static func inputGradient(_ gradient: [Double], _ weight: [Double], _ g: Conv2DGeometry) -> [Double] {
+        let ho = g.outputHeight, wo = g.outputWidth
+        var result = [Double](repeating: 0, count: g.inputCount)
+        for n in 0..<g.batch { for o in 0..<g.outputChannels { for y in 0..<ho { for x in 0..<wo {
+            let d = gradient[((n * g.outputChannels + o) * ho + y) * wo + x]
+            for c in 0..<g.inputChannels { for ky in 0..<g.kernelHeight { for kx in 0..<g.kernelWidth {
+                let i = y * g.strideY + ky - g.padTop, j = x * g.strideX + kx - g.padLeft
+                guard i >= 0, i < g.inputHeight, j >= 0, j < g.inputWidth else { continue }
+                result[((n * g.inputChannels + c) * g.inputHeight + i) * g.inputWidth + j] +=
+                    d * weight[((o * g.inputChannels + c) * g.kernelHeight + ky) * g.kernelWidth + kx]
+            } } }
+        } } } }
+        return result
+    }
+
+    static func weightGradient(_ input: [Double], _ gradient: [Double], _ g: Conv2DGeometry) -> (weight: [Double], bias: [Double]) {
+        let ho = g.outputHeight, wo = g.outputWidth
+        var dw = [Double](repeating: 0, count: g.weightCount)
+        var db = [Double](repeating: 0, count: g.outputChannels)
+        for n in 0..<g.batch { for o in 0..<g.outputChannels { for y in 0..<ho { for x in 0..<wo {
+            let d = gradient[((n * g.outputChannels + o) * ho + y) * wo + x]
+            db[o] += d
+            for c in 0..<g.inputChannels { for ky in 0..<g.kernelHeight { for kx in 0..<g.kernelWidth {
+                let i = y * g.strideY + ky - g.padTop, j = x * g.strideX + kx - g.padLeft
+                if let v = inputValue(input, g, n, c, i, j) {
+                    dw[((o * g.inputChannels + c) * g.kernelHeight + ky) * g.kernelWidth + kx] += d * v
+                }
+            } } }
+        } } } }
+        return (dw, db)
+    }
+}
+
+/// Deterministic pseudo-random values in [-1, 1) (a 64-bit LCG).
+private func randomValues(_ count: Int, seed: UInt64) -> [Double] {
+    var state = seed &* 6364136223846793005 &+ 1442695040888963407
+    return (0..<count).map { _ in
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(state >> 11) / Double(1 << 52) - 1
+    }
+}
+
+/// The results of the three fast kernels for one geometry and data set.
+private struct KernelResults<S: TensorScalar> {
+    var output: [S]
+    var inputGradient: [S]
+    var weightGradient: [S]
+    var biasGradient: [S]
+
+    init(_ g: Conv2DGeometry, input: [S], weight: [S], bias: [S], gradient: [S], threads: Int) {
+        output = [S](repeating: .nan, count: g.outputCount)
+        inputGradient = [S](repeating: .nan, count: g.inputCount)
+        weightGradient = [S](repeating: .nan, count: g.weightCount)
+        biasGradient = [S](repeating: .nan, count: g.outputChannels)
+        conv2DForward(input: input, weight: weight, bias: bias, output: &output, geometry: g, threads: threads)
+        conv2DInputGradient(outputGradient: gradient, weight: weight, inputGradient: &inputGradient,
+                            geometry: g, threads: threads)
+        conv2DWeightGradient(input: input, outputGradient: gradient, weightGradient: &weightGradient,
+                             biasGradient: &biasGradient, geometry: g, threads: threads)
+    }
+}
+
+/// Largest |a − b| relative to the largest |b| (or 1 if that is smaller).
+private func relativeError(_ a: [Double], _ b: [Double]) -> Double {
+    precondition(a.count == b.count)
+    var scale = 1.0, error = 0.0
+    for (x, y) in zip(a, b) {
+        scale = max(scale, abs(y))
+        error = max(error, x.isNaN ? .infinity : abs(x - y))
+    }
+    return error / scale
+}
+
+/// Geometries that cover kernel sizes, strides, paddings, odd and tiny images
+/// and channel counts on both sides of the four-channel register block.
+private let geometries: [Conv2DGeometry] = [
+    Conv2DGeometry(batch: 1, inputChannels: 1, inputHeight: 1, inputWidth: 1, outputChannels: 1, kernelSize: 1),
+    Conv2DGeometry(batch: 2, inputChannels: 3, inputHeight: 1, inputWidth: 1, outputChannels: 5, kernelSize: 3, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 7, inputWidth: 5, outputChannels: 16, kernelSize: 3, padding: 1),
+    Conv2DGeometry(batch: 2, inputChannels: 16, inputHeight: 9, inputWidth: 13, outputChannels: 3, kernelSize: 3, stride: 2, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 32, inputHeight: 9, inputWidth: 19, outputChannels: 16, kernelSize: 3, stride: 2, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 11, inputWidth: 37, outputChannels: 32, kernelSize: 5, padding: 2),
+    Conv2DGeometry(batch: 2, inputChannels: 1, inputHeight: 13, inputWidth: 9, outputChannels: 1, kernelSize: 7, stride: 3, padding: 2),
+    Conv2DGeometry(batch: 1, inputChannels: 5, inputHeight: 12, inputWidth: 17, outputChannels: 7, kernelSize: 7, stride: 1, padding: 0),
+    Conv2DGeometry(batch: 1, inputChannels: 2, inputHeight: 10, inputWidth: 23, outputChannels: 6, kernelHeight: 3, kernelWidth: 5,
+                   strideY: 2, strideX: 3, padTop: 0, padBottom: 2, padLeft: 1, padRight: 0),
+    Conv2DGeometry(batch: 2, inputChannels: 4, inputHeight: 8, inputWidth: 33, outputChannels: 9, kernelHeight: 5, kernelWidth: 3,
+                   strideY: 1, strideX: 2, padTop: 2, padBottom: 0, padLeft: 0, padRight: 2),
+    Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 6, inputWidth: 6, outputChannels: 4, kernelSize: 1, stride: 2),
+    Conv2DGeometry(batch: 1, inputChannels: 2, inputHeight: 4, inputWidth: 3, outputChannels: 3, kernelSize: 5, stride: 3, padding: 2),
+    Conv2DGeometry(batch: 1, inputChannels: 32, inputHeight: 8, inputWidth: 18, outputChannels: 3, kernelSize: 3, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 1, inputHeight: 30, inputWidth: 31, outputChannels: 2, kernelSize: 27, padding: 13),
+    Conv2DGeometry(batch: 1, inputChannels: 2, inputHeight: 5, inputWidth: 20, outputChannels: 2, kernelHeight: 1, kernelWidth: 4,
+                   strideY: 3, strideX: 4, padTop: 1, padBottom: 1, padLeft: 3, padRight: 0),
+]
+
+@Suite("Conv2D kernels")
+struct Conv2DKernelTests {
+    @Test("Double kernels match the naive loops", arguments: geometries)
+    func doubleMatchesNaive(_ g: Conv2DGeometry) {
+        let input = randomValues(g.inputCount, seed: 1), weight = randomValues(g.weightCount, seed: 2)
+        let bias = randomValues(g.outputChannels, seed: 3), gradient = randomValues(g.outputCount, seed: 4)
+        let fast = KernelResults<Double>(g, input: input, weight: weight, bias: bias, gradient: gradient, threads: 2)
+        let expectedWeight = NaiveConvolution.weightGradient(input, gradient, g)
+        #expect(relativeError(fast.output, NaiveConvolution.forward(input, weight, bias, g)) < 1e-12)
+        #expect(relativeError(fast.inputGradient, NaiveConvolution.inputGradient(gradient, weight, g)) < 1e-12)
+        #expect(relativeError(fast.weightGradient, expectedWeight.weight) < 1e-12)
+        #expect(relativeError(fast.biasGradient, expectedWeight.bias) < 1e-12)
+    }
+
+    @Test("Forward without bias adds nothing")
+    func forwardWithoutBias() {
+        let g = Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 9, inputWidth: 21, outputChannels: 6, kernelSize: 3, padding: 1)
+        let input = randomValues(g.inputCount, seed: 5), weight = randomValues(g.weightCount, seed: 6)
+        var output = [Double](repeating: .nan, count: g.outputCount)
+        conv2DForward(input: input, weight: weight, bias: nil, output: &output, geometry: g, threads: 1)
+        #expect(relativeError(output, NaiveConvolution.forward(input, weight, nil, g)) < 1e-12)
+        var weightGradient = [Double](repeating: .nan, count: g.weightCount)
+        conv2DWeightGradient(input: input, outputGradient: output, weightGradient: &weightGradient,
+                             biasGradient: nil, geometry: g, threads: 1)
+        #expect(relativeError(weightGradient, NaiveConvolution.weightGradient(input, output, g).weight) < 1e-12)
+    }
+
+    @Test("Float kernels agree with Double", arguments: [geometries[2], geometries[4], geometries[9], geometries[12]])
+    func floatMatchesDouble(_ g: Conv2DGeometry) {
+        let input = randomValues(g.inputCount, seed: 7), weight = randomValues(g.weightCount, seed: 8)
+        let bias = randomValues(g.outputChannels, seed: 9), gradient = randomValues(g.outputCount, seed: 10)
+        let exact = KernelResults<Double>(g, input: input, weight: weight, bias: bias, gradient: gradient, threads: 1)
+        let single = KernelResults<Float>(g, input: input.map(Float.init), weight: weight.map(Float.init),
+                                          bias: bias.map(Float.init), gradient: gradient.map(Float.init), threads: 1)
+        #expect(relativeError(single.output.map(Double.init), exact.output) < 1e-4)
+        #expect(relativeError(single.inputGradient.map(Double.init), exact.inputGradient) < 1e-4)
+        #expect(relativeError(single.weightGradient.map(Double.init), exact.weightGradient) < 1e-4)
+        #expect(relativeError(single.biasGradient.map(Double.init), exact.biasGradient) < 1e-4)
+    }
+
+    @Test("Results are bit-identical for 1, 2 and 3 threads",
+          arguments: [Conv2DGeometry(batch: 2, inputChannels: 16, inputHeight: 11, inputWidth: 37, outputChannels: 12, kernelSize: 3, padding: 1),
+                      Conv2DGeometry(batch: 1, inputChannels: 9, inputHeight: 13, inputWidth: 30, outputChannels: 3, kernelSize: 3, stride: 2, padding: 1)])
+    func threadCountDoesNotChangeResults(_ g: Conv2DGeometry) {
+        let input = randomValues(g.inputCount, seed: 11).map(Float.init), weight = randomValues(g.weightCount, seed: 12).map(Float.init)
+        let bias = randomValues(g.outputChannels, seed: 13).map(Float.init), gradient = randomValues(g.outputCount, seed: 14).map(Float.init)
+        let one = KernelResults<Float>(g, input: input, weight: weight, bias: bias, gradient: gradient, threads: 1)
+        for threads in [2, 3] {
+            let many = KernelResults<Float>(g, input: input, weight: weight, bias: bias, gradient: gradient, threads: threads)
+            #expect(many.output.map(\.bitPattern) == one.output.map(\.bitPattern))
+            #expect(many.inputGradient.map(\.bitPattern) == one.inputGradient.map(\.bitPattern))
+            #expect(many.weightGradient.map(\.bitPattern) == one.weightGradient.map(\.bitPattern))
+            #expect(many.biasGradient.map(\.bitPattern) == one.biasGradient.map(\.bitPattern))
+        }
+    }
+
+    @Test("Output size follows PyTorch's formula")
+    func outputSize() {
+        let g = Conv2DGeometry(batch: 1, inputChannels: 1, inputHeight: 225, inputWidth: 300, outputChannels: 1, kernelSize: 3, stride: 2, padding: 1)
+        #expect(g.outputHeight == 113 && g.outputWidth == 150)
+        #expect(g.isValid)
+        #expect(!Conv2DGeometry(batch: 1, inputChannels: 1, inputHeight: 2, inputWidth: 2, outputChannels: 1, kernelSize: 5).isValid)
+    }
+}
