@@ -1,5 +1,5 @@
-/// Conversion between images and tensors in the paper's scaling: a sample `v`
-/// of an image with maximum `max` becomes `v / max · 2 − 1`, in `[−1, 1]`.
+// Conversion between images and tensors in the paper's scaling: a sample `v`
+// of an image with maximum `max` becomes `v / max · 2 − 1`, in `[−1, 1]`.
 
 extension Tensor {
     /// The image as a `[1, C, H, W]` tensor (channels first) with samples

@@ -10,7 +10,7 @@ public struct ImageFolder: Sendable {
     /// How to load the images.
     public struct Options: Sendable, Equatable {
         /// Load at most this many images (the first ones in order that read
-        /// successfully); nil for all.
+        /// successfully; files after the last of them are not opened); nil for all.
         public var maxCount: Int?
         /// Resize each image so that its longer side has this many pixels; nil to keep sizes.
         public var longestSide: Int?
