@@ -306,6 +306,10 @@ private struct InflateState {
         try Inflate.lengthExtraBits.withUnsafeBufferPointer { lengthExtra throws(FormatProblem) in
         try Inflate.distanceBase.withUnsafeBufferPointer { distanceBase throws(FormatProblem) in
         try Inflate.distanceExtraBits.withUnsafeBufferPointer { distanceExtra throws(FormatProblem) in
+            if try fastLoop(literals: literals, distances: distances, lengthBase: lengthBase, lengthExtra: lengthExtra,
+                            distanceBase: distanceBase, distanceExtra: distanceExtra) {
+                return
+            }
             while true {
                 let symbol = try self.symbol(literals)
                 if symbol < 256 {
@@ -343,5 +347,91 @@ private struct InflateState {
         }
         }
         }
+    }
+
+    /// Decodes symbols while at least 8 input bytes and 258 bytes of output
+    /// room remain, with the state in locals and one refill per symbol pair
+    /// (at most 48 bits: a 15-bit length code with 5 extra bits and a 15-bit
+    /// distance code with 13). Returns true at the end of the block; false
+    /// when it stops near the end of the input or output, leaving the rest
+    /// to the careful loop.
+    @inline(__always)
+    mutating func fastLoop(
+        literals: UnsafeBufferPointer<UInt32>, distances: UnsafeBufferPointer<UInt32>,
+        lengthBase: UnsafeBufferPointer<UInt16>, lengthExtra: UnsafeBufferPointer<UInt8>,
+        distanceBase: UnsafeBufferPointer<UInt16>, distanceExtra: UnsafeBufferPointer<UInt8>
+    ) throws(FormatProblem) -> Bool {
+        let inputBase = UnsafeRawPointer(input.baseAddress!)
+        let inputLimit = input.count - 8
+        let outputLimit = outputCapacity - Deflate.maxMatch
+        let out = output
+        var buffer = bitBuffer, count = bitCount, at = position, written = outputCount
+        defer {
+            bitBuffer = buffer
+            bitCount = count
+            position = at
+            outputCount = written
+        }
+        while at <= inputLimit && written <= outputLimit {
+            buffer |= UInt64(littleEndian: (inputBase + at).loadUnaligned(as: UInt64.self)) << UInt64(count)
+            let taken = (63 - count) >> 3
+            at += taken
+            count += taken << 3
+
+            var entry = literals[Int(truncatingIfNeeded: buffer & 0x3FF)]
+            if entry & HuffmanDecodingTable.linkFlag != 0 {
+                let subBits = UInt64((entry >> 16) & 0xFF)
+                entry = literals[Int(entry & 0xFFFF) + Int(truncatingIfNeeded: (buffer >> 10) & ((1 << subBits) - 1))]
+            }
+            var codeLength = UInt64((entry >> 16) & 0xFF)
+            if codeLength == 0 { throw FormatProblem(.malformed, "invalid Huffman code in deflate data") }
+            buffer >>= codeLength
+            count -= Int(codeLength)
+            let symbol = Int(entry & 0xFFFF)
+            if symbol < 256 {
+                out[written] = UInt8(truncatingIfNeeded: symbol)
+                written += 1
+                continue
+            }
+            if symbol == 256 { return true }
+            let lengthCode = symbol - 257
+            guard lengthCode < 29 else {
+                throw FormatProblem(.malformed, "invalid length symbol \(symbol) in deflate data")
+            }
+            let lengthBits = UInt64(lengthExtra[lengthCode])
+            let length = Int(lengthBase[lengthCode]) + Int(truncatingIfNeeded: buffer & ((1 << lengthBits) - 1))
+            buffer >>= lengthBits
+            count -= Int(lengthBits)
+
+            entry = distances[Int(truncatingIfNeeded: buffer & 0x3FF)]
+            if entry & HuffmanDecodingTable.linkFlag != 0 {
+                let subBits = UInt64((entry >> 16) & 0xFF)
+                entry = distances[Int(entry & 0xFFFF) + Int(truncatingIfNeeded: (buffer >> 10) & ((1 << subBits) - 1))]
+            }
+            codeLength = UInt64((entry >> 16) & 0xFF)
+            if codeLength == 0 { throw FormatProblem(.malformed, "invalid Huffman code in deflate data") }
+            buffer >>= codeLength
+            count -= Int(codeLength)
+            let distanceCode = Int(entry & 0xFFFF)
+            guard distanceCode < 30 else {
+                throw FormatProblem(.malformed, "invalid distance symbol \(distanceCode) in deflate data")
+            }
+            let distanceBits = UInt64(distanceExtra[distanceCode])
+            let distance = Int(distanceBase[distanceCode]) + Int(truncatingIfNeeded: buffer & ((1 << distanceBits) - 1))
+            buffer >>= distanceBits
+            count -= Int(distanceBits)
+            guard distance <= written else {
+                throw FormatProblem(.malformed, "deflate distance \(distance) reaches before the start of the data")
+            }
+            let destination = out + written
+            let source = destination - distance
+            if distance >= length {
+                destination.update(from: source, count: length)
+            } else {
+                for i in 0..<length { destination[i] = source[i] }
+            }
+            written += length
+        }
+        return false
     }
 }

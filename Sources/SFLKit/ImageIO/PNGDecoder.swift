@@ -37,7 +37,7 @@ public enum PNGDecoder {
         return image.applying(alpha)
     }
 
-    /// Decodes PNG data held in a `Data` value; see ``decode(_:name:limits:alpha:)-([UInt8],_,_,_)``.
+    /// Decodes PNG data held in a `Data` value, as the `[UInt8]` variant does.
     public static func decode(
         _ data: Data, name: String, limits: ImageDecodingLimits = .default, alpha: AlphaHandling = .keep
     ) throws(ImageIOError) -> Image {

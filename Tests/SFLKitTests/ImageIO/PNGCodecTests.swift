@@ -149,6 +149,16 @@ struct ImageIOPNGCodecTests {
         try PNGEncoder.write(second, to: url)
         #expect(try PNGDecoder.decode(contentsOf: url) == second)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["a.png"])
+        // Renaming over a folder fails: the error names the file and no temporary file is left.
+        let blocker = folder.appendingPathComponent("blocker.png")
+        try FileManager.default.createDirectory(at: blocker.appendingPathComponent("inside"), withIntermediateDirectories: true)
+        do {
+            try PNGEncoder.write(first, to: blocker)
+            Issue.record("wrote over a folder")
+        } catch {
+            #expect(error.kind == .fileSystem && error.source == blocker.path && error.problem.contains("rename"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["a.png", "blocker.png"])
         let missing = folder.appendingPathComponent("no/such/dir/b.png")
         #expect(throws: ImageIOError.self) { try PNGEncoder.write(first, to: missing) }
         do {
