@@ -9,21 +9,12 @@ func readFile(_ url: URL) throws(ImageIOError) -> [UInt8] {
     }
 }
 
-/// Writes `bytes` to `url` atomically: into a temporary file in the same
-/// directory, then renamed over the destination, so that a crash never
-/// leaves a half-written file at `url`.
+/// Writes `bytes` to `url` atomically (see `writeAtomically(_:to:)`),
+/// reporting failures as ``ImageIOError``.
 func writeFileAtomically(_ bytes: [UInt8], to url: URL) throws(ImageIOError) {
-    let directory = url.deletingLastPathComponent()
-    let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
     do {
-        try Data(bytes).write(to: temporary)
+        try writeAtomically(bytes, to: url)
     } catch {
-        throw ImageIOError(source: url.path, kind: .fileSystem,
-                           problem: "cannot write temporary file (\(error.localizedDescription))")
-    }
-    if rename(temporary.path, url.path) != 0 {
-        let reason = String(cString: strerror(errno))
-        try? FileManager.default.removeItem(at: temporary)
-        throw ImageIOError(source: url.path, kind: .fileSystem, problem: "cannot rename temporary file into place (\(reason))")
+        throw ImageIOError(source: url.path, kind: .fileSystem, problem: error.reason)
     }
 }
