@@ -83,21 +83,27 @@ extension Tensor {
         let seed = seed ?? Tensor(ones: shape)
         check(seed.shape == shape, "backward: seed of shape \(seed.shape) does not match tensor of shape \(shape)")
         BackwardEngine.run(root: node, seed: seed.detached(), retainGraph: retainGraph) { visited, gradient in
-            guard visited.isLeaf else { return }
-            visited.gradient = visited.gradient.map { $0 + gradient } ?? gradient
+            if visited.isLeaf { visited.accumulateGradient(gradient) }
         }
     }
 
     /// Returns the gradients of this tensor with respect to each of `inputs`,
     /// without touching any leaf's ``gradient`` (the functional form of
-    /// ``backward(seed:retainGraph:)``, safe to run on several graphs that
-    /// share parameters at once, from different threads).
+    /// ``backward(seed:retainGraph:)``). Several graphs that share only
+    /// *leaves* (parameters) may be differentiated at once from different
+    /// threads; intermediate results must not be shared between them.
     ///
-    /// An input that this tensor does not depend on gets a zero gradient.
-    /// - Precondition: `self` has one element unless `seed` is given.
+    /// An input that this tensor does not depend on gets a zero gradient
+    /// (PyTorch's `allow_unused`, with zeros for `None`).
+    /// - Precondition: `self` was computed while recording (not inside
+    ///   ``withoutGradients(_:)``) from some input that requires a gradient;
+    ///   `self` has one element unless `seed` is given.
     public func gradients(withRespectTo inputs: [Tensor], seed: Tensor? = nil, retainGraph: Bool = false) -> [Tensor] {
+        guard let node else {
+            fatalError("gradients(withRespectTo:): tensor of shape \(shape) has no recorded graph (no input requires a gradient, or it was computed inside withoutGradients)")
+        }
         var results: [Tensor?] = Array(repeating: nil, count: inputs.count)
-        if let node {
+        do {
             check(seed != nil || scalarCount == 1, "gradients(withRespectTo:): tensor of shape \(shape) is not a scalar; pass a seed of its shape")
             let seed = seed ?? Tensor(ones: shape)
             check(seed.shape == shape, "gradients(withRespectTo:): seed of shape \(seed.shape) does not match tensor of shape \(shape)")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A vertex of the recorded computation: what produced a tensor and how to
 /// send a gradient back to the inputs of that operation.
 ///
@@ -21,8 +23,19 @@ final class GraphNode<Scalar: TensorScalar>: @unchecked Sendable {
     var inputs: [GraphNode?]
     /// The operation's vector–Jacobian product; `nil` for leaves and once freed.
     var pullback: Pullback?
-    /// The gradient accumulated into a leaf by `backward`.
-    var gradient: Tensor<Scalar>?
+    /// The gradient accumulated into a leaf by `backward`; guarded by `lock`,
+    /// because leaves (parameters) are shared between graphs and threads.
+    var gradient: Tensor<Scalar>? {
+        get { lock.withLock { storedGradient } }
+        set { lock.withLock { storedGradient = newValue } }
+    }
+    private var storedGradient: Tensor<Scalar>?
+    private let lock = NSLock()
+
+    /// Adds `increment` to the leaf's gradient atomically.
+    func accumulateGradient(_ increment: Tensor<Scalar>) {
+        lock.withLock { storedGradient = storedGradient.map { $0 + increment } ?? increment }
+    }
 
     /// Creates a leaf node.
     init(leafOfShape shape: [Int]) {
@@ -39,6 +52,20 @@ final class GraphNode<Scalar: TensorScalar>: @unchecked Sendable {
         isLeaf = false
         self.inputs = inputs
         self.pullback = pullback
+    }
+
+    /// Releases the graph below this node iteratively: a long chain of nodes
+    /// would otherwise be freed by nested deinitialisers and overflow the stack.
+    deinit {
+        var pending = inputs
+        inputs = []
+        while let next = pending.popLast() {
+            guard var node = next else { continue }
+            if isKnownUniquelyReferenced(&node) {
+                pending += node.inputs
+                node.inputs = []
+            }
+        }
     }
 }
 

@@ -14,7 +14,7 @@ public struct Image: Equatable, Sendable {
     /// Bits per sample: 8 or 16.
     public let bitDepth: Int
     /// `width × height × channels` interleaved samples.
-    public var samples: [UInt16]
+    public private(set) var samples: [UInt16]
 
     /// Creates an image from interleaved samples.
     ///
@@ -22,11 +22,11 @@ public struct Image: Equatable, Sendable {
     ///   or 16, `samples.count == width × height × channels`, and every
     ///   sample at most ``maxValue``.
     public init(width: Int, height: Int, channels: Int, bitDepth: Int = 8, samples: [UInt16]) {
-        precondition(width >= 1 && height >= 1, "image dimensions must be positive")
-        precondition((1...4).contains(channels), "channels must be 1, 2, 3 or 4")
-        precondition(bitDepth == 8 || bitDepth == 16, "bit depth must be 8 or 16")
-        precondition(samples.count == width * height * channels, "sample count does not match the dimensions")
-        precondition(bitDepth == 16 || samples.allSatisfy { $0 <= 255 }, "8-bit sample above 255")
+        check(width >= 1 && height >= 1, "Image: dimensions \(width)×\(height) must be positive")
+        check((1...4).contains(channels), "Image: channels must be 1, 2, 3 or 4, got \(channels)")
+        check(bitDepth == 8 || bitDepth == 16, "Image: bit depth must be 8 or 16, got \(bitDepth)")
+        check(samples.count == width * height * channels, "Image: \(samples.count) samples do not match \(width)×\(height)×\(channels)")
+        check(bitDepth == 16 || samples.allSatisfy { $0 <= 255 }, "Image: an 8-bit sample is above 255")
         self.width = width
         self.height = height
         self.channels = channels
@@ -177,7 +177,7 @@ extension Image {
     /// The image at another bit depth: 8 → 16 multiplies by 257 (exact);
     /// 16 → 8 divides by 257 rounding to nearest.
     public func converted(toBitDepth depth: Int) -> Image {
-        precondition(depth == 8 || depth == 16, "bit depth must be 8 or 16")
+        check(depth == 8 || depth == 16, "Image.converted(toBitDepth:): bit depth must be 8 or 16, got \(depth)")
         if depth == bitDepth { return self }
         let out: [UInt16] = depth == 16
             ? samples.map { $0 &* 257 }

@@ -15,12 +15,15 @@ func reduceSumKernel<S: TensorScalar>(_ input: UnsafePointer<S>, outer: Int, len
                 target[0] = contiguousSum(source, length)
                 continue
             }
+            if length == 0 {
+                for i in 0..<inner { target[i] = 0 }
+                continue
+            }
             for i in 0..<inner { target[i] = source[i] }
-            for k in 1..<max(length, 1) {
+            for k in 1..<length {
                 let row = source + k * inner
                 for i in 0..<inner { target[i] += row[i] }
             }
-            if length == 0 { for i in 0..<inner { target[i] = 0 } }
         }
     }
 }

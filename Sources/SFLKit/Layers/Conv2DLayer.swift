@@ -1,6 +1,6 @@
 /// A 2-D convolution layer over NCHW images: a weight
 /// `[outputChannels, inputChannels, kernelSize, kernelSize]`, an optional bias
-/// `[outputChannels]`, a stride and zero padding (see ``Tensor/conv2D(weight:bias:stride:padding:)``).
+/// `[outputChannels]`, a stride and zero padding (none by default, as in PyTorch; see ``Tensor/conv2D(weight:bias:stride:padding:)``).
 public final class Conv2D<Scalar: TensorScalar>: Layer {
     /// The filters, `[outputChannels, inputChannels, kernelHeight, kernelWidth]`.
     public var weight: Tensor<Scalar>
@@ -14,7 +14,7 @@ public final class Conv2D<Scalar: TensorScalar>: Layer {
     /// Creates a layer with the given parameters (made trainable).
     ///
     /// - Precondition: `weight` has rank 4; `bias`, if any, is `[weight.shape[0]]`.
-    public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>?, stride: Int = 1, padding: Padding = .same) {
+    public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>?, stride: Int = 1, padding: Padding = .valid) {
         check(weight.rank == 4, "Conv2D: weight must be [O, C, kH, kW], got \(weight.shape)")
         check(bias == nil || bias!.shape == [weight.shape[0]], "Conv2D: bias \(bias?.shape ?? []) does not match weight \(weight.shape)")
         check(stride >= 1, "Conv2D: stride must be at least 1, got \(stride)")
@@ -30,7 +30,7 @@ public final class Conv2D<Scalar: TensorScalar>: Layer {
     ///   - initializer: how to draw the weights; by default the paper's N(0, 0.02²).
     ///   - generator: the source of randomness (advanced by the draw).
     public convenience init(
-        inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Padding = .same,
+        inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Padding = .valid,
         useBias: Bool = true, initializer: Initializer = .normal(standardDeviation: 0.02), using generator: inout SeededGenerator
     ) {
         check(inputChannels > 0 && outputChannels > 0 && kernelSize > 0,

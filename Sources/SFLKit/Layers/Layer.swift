@@ -40,6 +40,11 @@ extension Layer {
     /// The total number of trainable scalars.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.scalarCount } }
 
+    /// Clears the gradient accumulated in every parameter (PyTorch's `zero_grad`).
+    public func clearGradients() {
+        for parameter in parameters { parameter.clearGradient() }
+    }
+
     /// Replaces every parameter by `transform(name, parameter)`, in visiting
     /// order; each new value becomes a gradient leaf (a fresh one if it was
     /// computed from other tensors).

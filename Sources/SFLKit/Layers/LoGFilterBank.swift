@@ -52,6 +52,7 @@ public final class LoGFilterBank<Scalar: TensorScalar>: Layer, Sendable {
 
     /// The sampled 2-D kernel of filter `index`, `[size, size]`.
     public func kernel(at index: Int) -> Tensor<Scalar> {
+        check(kernels.indices.contains(index), "LoGFilterBank.kernel(at:): index \(index) is out of range for \(kernels.count) filters")
         let kernel = kernels[index]
         return Tensor(shape: [kernel.size, kernel.size], doubles: kernel.coefficients)
     }

@@ -5,20 +5,21 @@
 /// For images of different sizes, evaluate each image (`N = 1`) and average
 /// the values over the images, as the trainer does.
 public struct PixelLoss: Equatable, Sendable {
-    /// The weight of each channel, `w_PL(c)`; the paper uses 1.
-    public var channelWeights: [Double]
+    /// The weight of each channel, `w_PL(c)`, or `nil` for 1 on every
+    /// channel (the paper's choice, for any channel count).
+    public var channelWeights: [Double]?
 
-    /// Creates a pixel loss with the given channel weights (default: three ones).
-    public init(channelWeights: [Double] = [1, 1, 1]) {
+    /// Creates a pixel loss with the given channel weights (default: all ones).
+    public init(channelWeights: [Double]? = nil) {
         self.channelWeights = channelWeights
     }
 
     /// The loss and its unweighted per-channel terms.
     ///
-    /// - Precondition: both are `[N, C, H, W]` of one shape, `C` equal to the weight count.
+    /// - Precondition: both are `[N, C, H, W]` of one shape, `C` equal to the weight count if weights are given.
     public func breakdown<Scalar>(_ reconstruction: Tensor<Scalar>, _ original: Tensor<Scalar>) -> LossBreakdown<Scalar> {
-        LossBreakdown(terms: halfMeanSquaredErrorPerChannel(reconstruction, original, name: "PixelLoss"),
-                      weights: channelWeights, name: "PixelLoss")
+        let terms = halfMeanSquaredErrorPerChannel(reconstruction, original, name: "PixelLoss")
+        return LossBreakdown(terms: terms, weights: channelWeights ?? Array(repeating: 1, count: terms.scalarCount), name: "PixelLoss")
     }
 
     /// The loss `E_PL`, a scalar tensor.

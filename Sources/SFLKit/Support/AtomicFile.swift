@@ -6,8 +6,9 @@ struct AtomicWriteFailure: Error {
 }
 
 /// Writes `bytes` to `url` atomically: into a temporary file in the same
-/// directory, flushed to disk, then renamed over the destination. A crash at
-/// any point leaves either the old file or the new one, never a partial one.
+/// directory, flushed to disk, then renamed over the destination. A crash of
+/// the process at any point leaves either the old file or the new one, never
+/// a partial one (surviving power loss would also need the directory synced).
 func writeAtomically(_ bytes: [UInt8], to url: URL) throws(AtomicWriteFailure) {
     let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
     guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {

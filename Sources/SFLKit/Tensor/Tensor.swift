@@ -2,9 +2,11 @@
 /// the operations applied to it, so that gradients can be computed in reverse
 /// mode.
 ///
-/// `Tensor` has value semantics: operations return new tensors and never
-/// change their operands. Copies share their storage, which is immutable once
-/// written. Images use the NCHW layout: `[batch, channels, height, width]`.
+/// Operations return new tensors and never change their operands; copies
+/// share their storage, which is immutable once written. The one piece of
+/// shared mutable state is a leaf's accumulated ``gradient``: copies of a leaf
+/// see (and ``clearGradient()`` clears) the same gradient, as in PyTorch.
+/// Images use the NCHW layout: `[batch, channels, height, width]`.
 ///
 /// ```swift
 /// let x = Tensor<Double>(shape: [3], scalars: [1, 2, 3]).requiringGradient()
@@ -24,7 +26,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     /// The graph node that produced this tensor, when it takes part in differentiation.
     let node: GraphNode<Scalar>?
 
-    /// Wraps `storage` (which holds at least the shape's element count) as a tensor.
+    /// Wraps `storage` (which holds exactly the shape's element count) as a tensor.
     init(shape: [Int], storage: TensorStorage<Scalar>, node: GraphNode<Scalar>? = nil) {
         self.shape = shape
         self.storage = storage

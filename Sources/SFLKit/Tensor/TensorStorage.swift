@@ -3,8 +3,7 @@
 ///
 /// A storage is written once, by the kernel that creates it, and read-only
 /// afterwards; that is what makes sharing it between tensor values and threads
-/// safe. Optimizers that update parameters in place check for unique
-/// ownership first (`isKnownUniquelyReferenced`).
+/// safe. Optimizers write new storage rather than updating in place.
 final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     /// The first scalar.
     let base: UnsafeMutablePointer<Scalar>
@@ -14,7 +13,7 @@ final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     /// Allocates uninitialised storage for `count` scalars; the caller writes
     /// every element before the storage is read.
     init(uninitializedCount count: Int) {
-        precondition(count >= 0, "TensorStorage: negative element count \(count)")
+        check(count >= 0, "TensorStorage: negative element count \(count)")
         self.count = count
         let bytes = max(count, 1) * MemoryLayout<Scalar>.stride
         base = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)

@@ -21,14 +21,15 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable, Sendab
 /// | 8 | magic `SFLKCKPT` |
 /// | 4 | format version, UInt32 little-endian (1) |
 /// | 4 | header length `H`, UInt32 little-endian |
-/// | `H` | header: UTF-8 JSON `{"scalar": "Float" or "Double", "epoch": Int, "optimizerStep": Int, "generatorState": [String] or null, "metadata": {String: String}, "tensors": [{"name": String, "shape": [Int]}]}` |
+/// | `H` | header: UTF-8 JSON `{"scalar": "Float" or "Double", "epoch": Int, "optimizer": String, "optimizerStep": Int, "generatorState": [String] or null, "metadata": {String: String}, "tensors": [{"name": String, "shape": [Int]}]}` |
 /// | … | each tensor's scalars in header order, IEEE 754 little-endian of the scalar type |
 /// | 4 | CRC-32 (ISO-HDLC, as in PNG) of every preceding byte, UInt32 little-endian |
 ///
-/// Tensor names are `model.<parameter>` and `optimizer.<state>`. Files are
-/// written atomically (temporary file, then rename); reading verifies the
-/// magic, version, sizes and checksum, and ``restore(model:optimizer:)``
-/// verifies every name and shape.
+/// Tensor names are `model.<parameter>` and `optimizer.<kind>.<parameter>`
+/// (e.g. `optimizer.velocity.conv1.weight`). Files are written atomically
+/// (temporary file, then rename); reading verifies the magic, version, sizes
+/// and checksum, and ``restore(model:optimizer:file:)`` verifies the optimizer
+/// type and every name and shape.
 public struct Checkpoint<Scalar: TensorScalar>: Sendable {
     /// The format version this library writes and reads.
     public static var formatVersion: UInt32 { 1 }
@@ -39,6 +40,8 @@ public struct Checkpoint<Scalar: TensorScalar>: Sendable {
     public var parameters: [(name: String, value: Tensor<Scalar>)]
     /// The optimizer's update count and state tensors.
     public var optimizerState: OptimizerState<Scalar>
+    /// The optimizer's type name (`"SGD"`, `"Adam"`).
+    public var optimizerName: String
     /// The random generator's state, when the run uses one after initialisation.
     public var generatorState: [UInt64]?
     /// Free-form settings recorded with the run (e.g. learning rate, data folder).
@@ -50,16 +53,35 @@ public struct Checkpoint<Scalar: TensorScalar>: Sendable {
         self.epoch = epoch
         parameters = model.namedParameters.map { ($0.name, $0.value.detached()) }
         optimizerState = optimizer.state
+        optimizerName = Self.name(of: optimizer)
         generatorState = generator?.state
         self.metadata = metadata
     }
 
+    /// The type name of an optimizer without its generic argument.
+    static func name(of optimizer: some Optimizer<Scalar>) -> String {
+        String(String(describing: type(of: optimizer)).prefix { $0 != "<" })
+    }
+
     /// Copies the parameters and optimizer state into `model` and `optimizer`.
     ///
-    /// - Throws: ``CheckpointError`` naming the first parameter that is
-    ///   missing, extra or of another shape; nothing is changed then.
+    /// - Throws: ``CheckpointError`` naming the first problem — another
+    ///   optimizer type, or a parameter or state tensor that is missing, extra
+    ///   or of another shape; nothing is changed then.
     public func restore(model: some Layer<Scalar>, optimizer: some Optimizer<Scalar>, file: String = "checkpoint") throws(CheckpointError) {
+        guard optimizerName == Self.name(of: optimizer) else {
+            throw CheckpointError(file: file, problem: "holds the state of a \(optimizerName) optimizer, not \(Self.name(of: optimizer))")
+        }
         let expected = model.namedParameters
+        let shapes = Dictionary(expected.map { ($0.name, $0.value.shape) }, uniquingKeysWith: { first, _ in first })
+        for (key, tensor) in optimizerState.tensors.sorted(by: { $0.key < $1.key }) {
+            guard let dot = key.firstIndex(of: "."), let shape = shapes[String(key[key.index(after: dot)...])] else {
+                throw CheckpointError(file: file, problem: "optimizer state '\(key)' names no parameter of the model")
+            }
+            guard shape == tensor.shape else {
+                throw CheckpointError(file: file, problem: "optimizer state '\(key)' has shape \(tensor.shape), its parameter has \(shape)")
+            }
+        }
         let stored = Dictionary(parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         for (name, value) in expected {
             guard let saved = stored[name] else { throw CheckpointError(file: file, problem: "has no parameter '\(name)' (it holds \(parameters.map(\.name)))") }
@@ -85,6 +107,7 @@ public struct Checkpoint<Scalar: TensorScalar>: Sendable {
         struct Entry: Codable { let name: String; let shape: [Int] }
         let scalar: String
         let epoch: Int
+        let optimizer: String
         let optimizerStep: Int
         let generatorState: [String]?
         let metadata: [String: String]
@@ -98,7 +121,7 @@ public struct Checkpoint<Scalar: TensorScalar>: Sendable {
     public func encoded() -> [UInt8] {
         let optimizerTensors = optimizerState.tensors.sorted { $0.key < $1.key }
         let tensors = parameters.map { ("model.\($0.name)", $0.value) } + optimizerTensors.map { ("optimizer.\($0.key)", $0.value) }
-        let header = Header(scalar: Self.scalarName, epoch: epoch, optimizerStep: optimizerState.step,
+        let header = Header(scalar: Self.scalarName, epoch: epoch, optimizer: optimizerName, optimizerStep: optimizerState.step,
                             generatorState: generatorState?.map { String($0) }, metadata: metadata,
                             tensors: tensors.map { Header.Entry(name: $0.0, shape: $0.1.shape) })
         let encoder = JSONEncoder()
@@ -109,7 +132,7 @@ public struct Checkpoint<Scalar: TensorScalar>: Sendable {
         bytes += littleEndianBytes(UInt32(headerBytes.count))
         bytes += headerBytes
         for (_, tensor) in tensors {
-            tensor.scalars.withUnsafeBytes { bytes += $0 }   // IEEE 754, little-endian on every supported platform
+            tensor.scalars.withUnsafeBytes { bytes += $0 }   // IEEE 754 in memory order: little-endian (checked below)
         }
         bytes += littleEndianBytes(CRC32.checksum(bytes))
         return bytes
@@ -147,20 +170,27 @@ public struct Checkpoint<Scalar: TensorScalar>: Sendable {
         let headerLength = Int(readLittleEndianUInt32(bytes, at: 12))
         guard 16 + headerLength + 4 <= bytes.count else { throw fail("is truncated (the header claims \(headerLength) bytes)") }
         let storedChecksum = readLittleEndianUInt32(bytes, at: bytes.count - 4)
-        guard CRC32.checksum(Array(bytes[..<(bytes.count - 4)])) == storedChecksum else {
+        let computedChecksum = bytes.withUnsafeBytes { CRC32.update(0, UnsafeRawBufferPointer(rebasing: $0[..<(bytes.count - 4)])) }
+        guard computedChecksum == storedChecksum else {
             throw fail("is corrupt (CRC-32 mismatch) or truncated")
         }
         guard let header = try? JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + headerLength)])) else {
             throw fail("has a corrupt header")
         }
         guard header.scalar == Self.scalarName else { throw fail("holds \(header.scalar) tensors, not \(Self.scalarName)") }
+        guard header.epoch >= 0, header.optimizerStep >= 0 else { throw fail("has a negative epoch or optimizer step") }
         var offset = 16 + headerLength
         let dataEnd = bytes.count - 4
         var model: [(name: String, value: Tensor<Scalar>)] = []
         var optimizer: [String: Tensor<Scalar>] = [:]
         for entry in header.tensors {
-            guard entry.shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }) else { throw fail("tensor '\(entry.name)' has an invalid shape \(entry.shape)") }
-            let count = Shape.elementCount(entry.shape), byteCount = count * MemoryLayout<Scalar>.stride
+            var count = 1
+            for dimension in entry.shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+                guard dimension >= 0, !overflow, product <= bytes.count else { throw fail("tensor '\(entry.name)' has an invalid shape \(entry.shape)") }
+                count = product
+            }
+            let byteCount = count * MemoryLayout<Scalar>.stride
             guard byteCount <= dataEnd - offset else { throw fail("is truncated (tensor '\(entry.name)' \(entry.shape) runs past the end)") }
             let scalars = bytes[offset..<(offset + byteCount)].withUnsafeBytes { raw in
                 (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<Scalar>.stride, as: Scalar.self) }
@@ -168,7 +198,9 @@ public struct Checkpoint<Scalar: TensorScalar>: Sendable {
             offset += byteCount
             let tensor = Tensor(shape: entry.shape, scalars: scalars)
             if entry.name.hasPrefix("model.") {
-                model.append((String(entry.name.dropFirst(6)), tensor))
+                let name = String(entry.name.dropFirst(6))
+                guard !model.contains(where: { $0.name == name }) else { throw fail("holds parameter '\(name)' twice") }
+                model.append((name, tensor))
             } else if entry.name.hasPrefix("optimizer.") {
                 optimizer[String(entry.name.dropFirst(10))] = tensor
             } else {
@@ -185,10 +217,15 @@ public struct Checkpoint<Scalar: TensorScalar>: Sendable {
         epoch = header.epoch
         parameters = model
         optimizerState = OptimizerState(step: header.optimizerStep, tensors: optimizer)
+        optimizerName = header.optimizer
         self.generatorState = generatorState
         metadata = header.metadata
     }
 }
+
+#if _endian(big)
+#error("the checkpoint format stores scalars little-endian; add byte swapping for big-endian hosts")
+#endif
 
 private func littleEndianBytes(_ value: UInt32) -> [UInt8] {
     (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }

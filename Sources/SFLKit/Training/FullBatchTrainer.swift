@@ -42,7 +42,9 @@ public enum ImageParallelism: Equatable, Sendable {
 /// own `W·H`, and the gradients are averaged over the `N` images: exactly the
 /// gradient of `E = 1/N Σ_i E_i`. Per-image gradients are added in image
 /// order and every kernel is deterministic, so the result is bit-identical
-/// whatever the thread count and ``parallelism``. Only the graphs of the
+/// whatever the thread count and ``parallelism``. With `.acrossImages` the
+/// model is called from several threads at once: its layers must not mutate
+/// state during the forward pass (SFLKit's layers do not). Only the graphs of the
 /// images being processed are alive at once. The originals' LoG responses
 /// are computed once.
 public final class FullBatchTrainer<Scalar: TensorScalar> {
@@ -127,6 +129,11 @@ public final class FullBatchTrainer<Scalar: TensorScalar> {
 
     /// One image's losses and parameter gradients.
     private func evaluate(image index: Int, parameters: [Tensor<Scalar>]) -> ImageResult<Scalar> {
+        // Gradients are the point of this function: record even if the caller turned recording off.
+        GradientMode.$isRecording.withValue(true) { evaluateRecording(image: index, parameters: parameters) }
+    }
+
+    private func evaluateRecording(image index: Int, parameters: [Tensor<Scalar>]) -> ImageResult<Scalar> {
         let image = images[index]
         let reconstruction = model(image)
         let pixel = pixelLoss.breakdown(reconstruction, image)

@@ -54,4 +54,21 @@ extension Optimizer {
         }
         state.step = step + 1
     }
+
+    /// Applies one update from the gradients that ``Tensor/backward(seed:retainGraph:)``
+    /// accumulated into the parameters of `model` (the PyTorch workflow:
+    /// `loss.backward(); optimizer.step(model)`). The updated parameters are
+    /// new leaves with no gradient, so nothing needs zeroing before the next
+    /// backward pass.
+    ///
+    /// - Precondition: every parameter has a gradient.
+    public func step(_ model: some Layer<Scalar>) {
+        let gradients = model.namedParameters.map { name, parameter in
+            guard let gradient = parameter.gradient else {
+                fatalError("\(Self.self).step: parameter '\(name)' has no gradient; call backward() on a loss that depends on it first")
+            }
+            return gradient
+        }
+        update(model, along: gradients)
+    }
 }

@@ -2,8 +2,8 @@
 /// L2 weight decay.
 ///
 /// With `g = ∇ + λ·p`: `v ← μ·v + g` (from `v = 0`), then `p ← p − η·v`, or
-/// `p ← p − η·(g + μ·v)` with Nesterov. This is the paper's rule
-/// `Δw(t) = −η·g + α·Δw(t−1)` (η = 0.02, μ = 0.5).
+/// `p ← p − η·(g + μ·v)` with Nesterov. With a constant η this is the
+/// paper's rule `Δw(t) = −η·g + α·Δw(t−1)` (η = 0.02, μ = 0.5).
 public final class SGD<Scalar: TensorScalar>: Optimizer {
     /// The learning rate η (used when no schedule is set).
     public var learningRate: Double

@@ -69,6 +69,36 @@ import Testing
         #expect(x.gradient?.scalar == 1)
     }
 
+    @Test func droppingADeepGraphDoesNotOverflowTheStack() {
+        let x = Tensor<Double>(shape: [1], scalars: [1]).requiringGradient()
+        do {
+            var y = x
+            for _ in 0..<200_000 { y = y + 1 }
+            #expect(y.scalar == 200_001)
+        }   // dropped without backward: freed iteratively
+        do {
+            var y = x
+            for _ in 0..<200_000 { y = y * 1 }
+            y.sum().backward(retainGraph: true)
+            #expect(x.gradient?.scalar == 1)
+        }   // dropped after a backward that kept the graph
+    }
+
+    @Test func scalarsAndEmptyTensorsFlowThroughBackward() {
+        let s = Tensor<Double>(2).requiringGradient()
+        let v = Tensor<Double>(shape: [3], scalars: [1, 2, 3]).requiringGradient()
+        (v * s).sum().backward()
+        #expect(s.gradient?.shape == [])
+        #expect(s.gradient?.scalar == 6)
+        #expect(v.gradient?.scalars == [2, 2, 2])
+        let empty = Tensor<Double>(zeros: [0, 3]).requiringGradient()
+        #expect(empty.sum(alongAxes: [0]).scalars == [0, 0, 0])
+        let total = (empty * 2).sum()
+        #expect(total.scalar == 0)
+        total.backward()
+        #expect(empty.gradient?.shape == [0, 3])
+    }
+
     @Test func graphIsFreedAfterBackward() {
         weak var intermediate: GraphNode<Double>?
         let x = Tensor<Double>(shape: [4], scalars: [1, 2, 3, 4]).requiringGradient()

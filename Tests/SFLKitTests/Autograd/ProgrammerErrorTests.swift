@@ -21,6 +21,28 @@ import SFLKit
         #expect(message.contains("sum(alongAxes:): axis 2 is out of range for shape [2, 3]"), "\(message)")
     }
 
+    @Test func convolutionAndConcatenationMessages() async throws {
+        let conv = try await #require(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Float>(zeros: [1, 3, 8, 8]).conv2D(weight: Tensor<Float>(zeros: [4, 2, 3, 3]))
+        }
+        let convMessage = String(decoding: conv.standardErrorContent, as: UTF8.self)
+        #expect(convMessage.contains("conv2D: input [1, 3, 8, 8] and weight [4, 2, 3, 3]"), "\(convMessage)")
+        let join = try await #require(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor(concatenating: [Tensor<Float>(zeros: [1, 2, 4, 4]), Tensor<Float>(zeros: [1, 2, 5, 4])], alongAxis: 1)
+        }
+        let joinMessage = String(decoding: join.standardErrorContent, as: UTF8.self)
+        #expect(joinMessage.contains("[[1, 2, 4, 4], [1, 2, 5, 4]] differ outside the axis"), "\(joinMessage)")
+    }
+
+    @Test func gradientsOfAnUnrecordedComputationStop() async throws {
+        let result = try await #require(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let w = Tensor<Float>(ones: [2]).requiringGradient()
+            _ = withoutGradients { (w * w).sum() }.gradients(withRespectTo: [w])
+        }
+        let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        #expect(message.contains("has no recorded graph"), "\(message)")
+    }
+
     @Test func matmulMismatchAndBackwardWithoutGradient() async {
         await #expect(processExitsWith: .failure) {
             _ = Tensor<Float>(zeros: [2, 3]).matmul(Tensor<Float>(zeros: [2, 3]))

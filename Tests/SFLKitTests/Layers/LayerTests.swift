@@ -49,7 +49,7 @@ import Testing
         ])
         #expect(network.namedParameters.map(\.name) == ["0.weight", "0.bias", "3.weight"])
         let x = randomTensor([1, 2, 4, 5], seed: 4)
-        #expect(network(x).shape == [1, 1, 8, 10])
+        #expect(network(x).shape == [1, 1, 4, 6])   // 3×3 valid: 4×5 → 2×3, then ×2
         let layers = network.layers
         let expected = (layers[3] as! Conv2D<Double>)((layers[0] as! Conv2D<Double>)(x).relu().upsampled(byFactor: 2))
         #expect(network(x).scalars == expected.scalars)

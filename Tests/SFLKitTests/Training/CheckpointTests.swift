@@ -57,7 +57,7 @@ import Testing
             do { _ = try Checkpoint<Float>(decoding: data, name: "bad.ckpt"); return nil } catch { return error.description }
         }
         #expect(problem(Array(bytes.prefix(10)))?.contains("bad.ckpt: is truncated") == true)
-        #expect(problem(Array(bytes.dropLast(100)))?.hasPrefix("bad.ckpt:") == true)
+        #expect(problem(Array(bytes.dropLast(100))) == "bad.ckpt: is corrupt (CRC-32 mismatch) or truncated")
         var flipped = bytes
         flipped[bytes.count / 2] ^= 0x40
         #expect(problem(flipped)?.contains("CRC-32 mismatch") == true)
@@ -82,5 +82,16 @@ import Testing
         }
         #expect(other.parameters.map(\.scalars) == before)
         #expect(throws: CheckpointError.self) { try Checkpoint<Float>(contentsOf: URL(fileURLWithPath: "/nonexistent/run.ckpt")) }
+
+        // SGD state does not go into Adam.
+        let sgdTrained = TrainerTests.trainer(optimizer: SGD<Float>())
+        try sgdTrained.step()
+        let sgdCheckpoint = Checkpoint(model: sgdTrained.model, optimizer: sgdTrained.optimizer, epoch: 1)
+        #expect(sgdCheckpoint.optimizerName == "SGD")
+        var freshGenerator = SeededGenerator(seed: 2)
+        let fresh = ConvolutionalAutoencoder<Float>(using: &freshGenerator)
+        #expect(throws: CheckpointError(file: "sgd.ckpt", problem: "holds the state of a SGD optimizer, not Adam")) {
+            try sgdCheckpoint.restore(model: fresh, optimizer: Adam<Float>(), file: "sgd.ckpt")
+        }
     }
 }

@@ -26,6 +26,19 @@ final class ScalarModel: Layer {
         #expect(model.weight.isGradientLeaf)
     }
 
+    @Test func stepUsesAccumulatedGradients() {
+        let model = ScalarModel(3)
+        let input = Tensor<Double>(shape: [1], scalars: [2])
+        model(input).sum().backward()          // d(2w)/dw = 2
+        #expect(model.weight.gradient?.scalar == 2)
+        SGD<Double>(learningRate: 0.1, momentum: 0).step(model)
+        #expect(abs(model.value - 2.8) < 1e-15)
+        #expect(model.weight.gradient == nil)  // a fresh leaf
+        model(input).sum().backward()
+        model.clearGradients()
+        #expect(model.weight.gradient == nil)
+    }
+
     @Test func nesterovWeightDecayAndSchedule() {
         let model = ScalarModel(2)
         let sgd = SGD<Double>(learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01, schedule: { step in 0.1 / Double(step + 1) })

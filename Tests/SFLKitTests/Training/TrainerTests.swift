@@ -22,7 +22,6 @@ import Testing
             let trainer = Self.trainer(optimizer: optimizer)
             var losses: [Double] = []
             for _ in 0..<30 { losses.append(try trainer.step().total) }
-            print("\(label): E by epoch \(losses.map { String(format: "%.3f", $0) })")
             #expect(losses[29] < 0.8 * losses[0], "\(label): E went from \(losses[0]) to \(losses[29]) in 30 epochs")
             #expect(losses[20...].max()! < losses[..<10].min()!, "\(label): E did not keep falling: \(losses)")
             #expect(trainer.epoch == 30)
@@ -53,6 +52,14 @@ import Testing
         let baseline = Self.trainer(optimizer: SGD<Float>(), optimizesSFL: false).lossesAndGradients().losses
         #expect(baseline.total == baseline.pixel)
         #expect(baseline.spatialFrequencyPerSubband == losses.spatialFrequencyPerSubband)
+    }
+
+    @Test func gradientsAreRecordedEvenInsideANoGradientScope() {
+        let trainer = Self.trainer(optimizer: SGD<Float>())
+        let outside = trainer.lossesAndGradients().gradients
+        let inside = withoutGradients { trainer.lossesAndGradients().gradients }
+        #expect(inside.map(\.scalars) == outside.map(\.scalars))
+        #expect(outside[0].scalars.contains { $0 != 0 })
     }
 
     @Test func nonFiniteLossStopsWithoutUpdating() throws {
