@@ -1,24 +1,37 @@
 /// Direct 2-D convolution kernels (forward, input gradient, weight gradient)
-/// vectorised over 16 consecutive output pixels of one row and register-blocked
-/// over four channels. See ``Conv2DGeometry`` for the semantics and layouts.
+/// vectorised over 16 consecutive pixels of one row and register-blocked over
+/// channels. See ``Conv2DGeometry`` for the semantics and layouts.
 ///
 /// Every kernel splits its work into blocks chosen from the geometry alone;
 /// each block writes disjoint memory and sums in a fixed order, so results are
 /// bit-identical for any `threads`.
 
-/// Channels computed together by one register block.
-private let channelBlock = 4
-
-/// Rows of output (or input, for the input gradient) per parallel block: the
-/// work of one image is split into this many blocks of rows (fewer if the
-/// image has fewer rows).
+/// Parallel blocks per image for the row-split kernels (forward and input
+/// gradient); fewer when the image has fewer rows.
 private let rowBlocksPerImage = 16
+
+/// Input channels the forward pass sums in one sweep over a row (more are
+/// summed in further sweeps that add to the output), so that the rows one
+/// sweep reads stay in the level-1 cache.
+private let forwardChannelGroup = 8
+
+/// Output rows the weight gradient sweeps before moving to the next
+/// (channel, kernel row, tap) accumulator set.
+private let weightGradientRowGroup = 8
+
+/// Parallel blocks the weight gradient aims for (groups of output channels ×
+/// groups of input channels).
+private let weightGradientBlocks = 8
 
 // MARK: - Forward
 
 /// Computes the cross-correlation of `input` with `weight`, plus `bias`:
 /// `output[n][o][y][x] = bias[o] + Σ_{c,ky,kx} weight[o][c][ky][kx] ·
 /// input[n][c][y·sy + ky − padTop][x·sx + kx − padLeft]` (zero outside the input).
+///
+/// The input is first copied into zero-padded phase planes
+/// (``PhasePlaneLayout``); then each block of 16 output pixels × 4 output
+/// channels is one tap program over `Cin·kh·kw` taps.
 ///
 /// - Parameters:
 ///   - input: `[N, Cin, H, W]`.
@@ -37,31 +50,33 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
     packPhasePlanes(input: input, planes: planes, layout: layout, geometry: g, threads: threads)
 
     let taps = g.kernelHeight * g.kernelWidth
-    let cin = g.inputChannels, cout = g.outputChannels
-    let outputBlocks = (cout + channelBlock - 1) / channelBlock
+    let cin = g.inputChannels, cout = g.outputChannels, block = gatherChannelBlock
+    let outputBlocks = (cout + block - 1) / block
+    let programLength = cin * taps
 
     // Weights as [outputBlock][c][ky·kw + kx][4 channels], zero beyond Cout.
-    let packed = UnsafeMutablePointer<S>.allocate(capacity: outputBlocks * cin * taps * channelBlock)
+    let packedCount = outputBlocks * programLength * block
+    let packed = UnsafeMutablePointer<S>.allocate(capacity: packedCount)
     defer { packed.deallocate() }
-    packed.initialize(repeating: 0, count: outputBlocks * cin * taps * channelBlock)
+    packed.initialize(repeating: 0, count: packedCount)
     for o in 0..<cout {
-        for c in 0..<cin {
-            for t in 0..<taps {
-                packed[(((o / channelBlock) * cin + c) * taps + t) * channelBlock + o % channelBlock] =
-                    weight[(o * cin + c) * taps + t]
-            }
+        for ct in 0..<programLength {
+            packed[((o / block) * programLength + ct) * block + o % block] = weight[o * programLength + ct]
         }
     }
-    let packedBias = UnsafeMutablePointer<S>.allocate(capacity: outputBlocks * channelBlock)
+    let packedBias = UnsafeMutablePointer<S>.allocate(capacity: outputBlocks * block)
     defer { packedBias.deallocate() }
-    for o in 0..<(outputBlocks * channelBlock) { packedBias[o] = o < cout ? (bias?[o] ?? 0) : 0 }
+    for o in 0..<(outputBlocks * block) { packedBias[o] = o < cout ? (bias?[o] ?? 0) : 0 }
 
-    // Offset of tap (ky, kx) from the plane position of output pixel (0, 0).
-    let offsets = UnsafeMutablePointer<Int>.allocate(capacity: taps)
+    // Offset of (c, ky, kx) from the plane position of output pixel (0, 0).
+    let offsets = UnsafeMutablePointer<Int>.allocate(capacity: programLength)
     defer { offsets.deallocate() }
-    for ky in 0..<g.kernelHeight {
-        for kx in 0..<g.kernelWidth {
-            offsets[ky * g.kernelWidth + kx] = (kx % g.strideX) * layout.planeCount + ky * layout.planeWidth + kx / g.strideX
+    for c in 0..<cin {
+        for ky in 0..<g.kernelHeight {
+            for kx in 0..<g.kernelWidth {
+                offsets[(c * g.kernelHeight + ky) * g.kernelWidth + kx] = c * layout.channelCount
+                    + (kx % g.strideX) * layout.planeCount + ky * layout.planeWidth + kx / g.strideX
+            }
         }
     }
 
@@ -69,41 +84,27 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
     let rowBlocks = min(ho, rowBlocksPerImage)
     let out = SendablePointer(output)
     let planesBase = UnsafePointer(planes), weights = UnsafePointer(packed)
-    let biases = UnsafePointer(packedBias), tapOffsets = UnsafePointer(offsets)
-    Parallel.forEachBlock(g.batch * rowBlocks, threads: threads) { block in
-        let n = block / rowBlocks
-        let image = planesBase + n * layout.imageCount
-        for y in Parallel.range(of: block % rowBlocks, splitting: ho, into: rowBlocks) {
-            let rowBase = image + y * g.strideY * layout.planeWidth
-            var x0 = 0
-            while x0 < wo {
-                let lanes = min(kernelVectorWidth, wo - x0)
-                for ob in 0..<outputBlocks {
-                    let b = biases + ob * channelBlock
-                    var a0 = SIMD16<S>(repeating: b[0]), a1 = SIMD16<S>(repeating: b[1])
-                    var a2 = SIMD16<S>(repeating: b[2]), a3 = SIMD16<S>(repeating: b[3])
-                    var w = weights + ob * cin * taps * channelBlock
-                    var source = rowBase + x0
-                    for _ in 0..<cin {
-                        for t in 0..<taps {
-                            let v = loadVector(source + tapOffsets[t])
-                            a0 += v * SIMD16<S>(repeating: w[0])
-                            a1 += v * SIMD16<S>(repeating: w[1])
-                            a2 += v * SIMD16<S>(repeating: w[2])
-                            a3 += v * SIMD16<S>(repeating: w[3])
-                            w += channelBlock
-                        }
-                        source += layout.channelCount
+    let biases = bias == nil ? nil : UnsafePointer(packedBias), program = UnsafePointer(offsets)
+    Parallel.forEachBlock(g.batch * rowBlocks, threads: threads) { rowBlock in
+        let n = rowBlock / rowBlocks
+        for y in Parallel.range(of: rowBlock % rowBlocks, splitting: ho, into: rowBlocks) {
+            let rowBase = planesBase + n * layout.imageCount + y * g.strideY * layout.planeWidth
+            var c0 = 0
+            while c0 < cin {
+                let groupTaps = min(forwardChannelGroup, cin - c0) * taps, first = c0 * taps
+                var x0 = 0
+                while x0 < wo {
+                    let lanes = min(kernelVectorWidth, wo - x0)
+                    for ob in 0..<outputBlocks {
+                        gatherTapProgram(outputs: min(block, cout - ob * block), source: rowBase + x0, offsets: program + first,
+                                         weights: weights + (ob * programLength + first) * block, count: groupTaps,
+                                         initial: biases.map { $0 + ob * block }, accumulate: c0 > 0,
+                                         destination: out.base + ((n * cout + ob * block) * ho + y) * wo + x0,
+                                         channelStride: ho * wo, lanes: lanes)
                     }
-                    let o0 = ob * channelBlock
-                    let destination = out.base + ((n * cout + o0) * ho + y) * wo + x0
-                    let plane = ho * wo
-                    storeVector(a0, to: destination, count: lanes)
-                    if o0 + 1 < cout { storeVector(a1, to: destination + plane, count: lanes) }
-                    if o0 + 2 < cout { storeVector(a2, to: destination + 2 * plane, count: lanes) }
-                    if o0 + 3 < cout { storeVector(a3, to: destination + 3 * plane, count: lanes) }
+                    x0 += kernelVectorWidth
                 }
-                x0 += kernelVectorWidth
+                c0 += forwardChannelGroup
             }
         }
     }
@@ -117,10 +118,11 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
 /// weight[o][c][ky][kx]` over all `(y, x, ky, kx)` with
 /// `y·sy + ky − padTop = i` and `x·sx + kx − padLeft = j`.
 ///
-/// Evaluated as a gather: for input column `j` with padded column
-/// `j + padLeft = q·sx + p`, the contributing taps are `kx = p + m·sx` at output
-/// column `x = q − m`, a correlation over a zero-padded copy of each
-/// output-gradient row; rows work the same way with `ky ≡ i + padTop (mod sy)`.
+/// Evaluated as a gather over a zero-padded copy of the output gradient. With
+/// padded coordinates `i + padTop = r·sy + ρ` and `j + padLeft = q·sx + p`
+/// (`0 ≤ ρ < sy`, `0 ≤ p < sx`), the contributing taps are `ky = ρ + k·sy` at
+/// output row `r − k` and `kx = p + m·sx` at output column `q − m`; for fixed
+/// `(ρ, p)` this is a tap program over `(o, k, m)` that is contiguous in `q`.
 ///
 /// - Parameters:
 ///   - outputGradient: `[N, Cout, Ho, Wo]`.
@@ -133,46 +135,66 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                                           threads: Int) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
     let sx = g.strideX, sy = g.strideY, kh = g.kernelHeight, kw = g.kernelWidth
-    let cin = g.inputChannels, cout = g.outputChannels
+    let cin = g.inputChannels, cout = g.outputChannels, block = gatherChannelBlock
     let ho = g.outputHeight, wo = g.outputWidth, h = g.inputHeight, w = g.inputWidth
 
-    // Taps of column phase p are kx = p + m·sx for m in 0..<tapCount(p).
-    func tapCount(_ p: Int) -> Int { p < kw ? (kw - p + sx - 1) / sx : 0 }
-    // Range of plane columns q (padded column q·sx + p) that are input columns.
+    // Taps of column phase p are kx = p + m·sx, m < columnTaps(p); of row
+    // residue ρ, ky = ρ + k·sy, k < rowTaps(ρ).
+    func columnTaps(_ p: Int) -> Int { p < kw ? (kw - p + sx - 1) / sx : 0 }
+    func rowTaps(_ rho: Int) -> Int { rho < kh ? (kh - rho + sy - 1) / sy : 0 }
+    // Plane columns q (padded column q·sx + p) that are input columns.
     func columnRange(_ p: Int) -> Range<Int> {
-        let first = g.padLeft >= p ? (g.padLeft - p + sx - 1) / sx : 0
-        let lastPadded = g.padLeft + w - 1
-        let last = lastPadded >= p ? (lastPadded - p) / sx : -1
-        return first..<max(first, last + 1)
+        let first = g.padLeft > p ? (g.padLeft - p + sx - 1) / sx : 0
+        let end = (g.padLeft + w - p + sx - 1) / sx
+        return first..<max(first, end)
     }
-    let leftPad = (kw - 1) / sx
+
+    // Zero-padded output gradient: (kw−1)/sx columns left, (kh−1)/sy rows above,
+    // and enough right and below for every vector load.
+    let leftPad = (kw - 1) / sx, topRows = (kh - 1) / sy
     var readEnd = wo
     for p in 0..<sx {
         let columns = columnRange(p)
         readEnd = max(readEnd, columns.lowerBound + roundUp(columns.count, toMultipleOf: kernelVectorWidth))
     }
     let rowWidth = leftPad + readEnd
-    let padded = UnsafeMutablePointer<S>.allocate(capacity: g.batch * cout * ho * rowWidth)
+    let rows = topRows + max(ho, (g.padTop + h - 1) / sy + 1)
+    let paddedCount = g.batch * cout * rows * rowWidth
+    let padded = UnsafeMutablePointer<S>.allocate(capacity: paddedCount)
     defer { padded.deallocate() }
-    padOutputGradientRows(outputGradient, into: padded, leftPad: leftPad, rowWidth: rowWidth, geometry: g, threads: threads)
+    padOutputGradient(outputGradient, into: padded, leftPad: leftPad, rowWidth: rowWidth, topRows: topRows,
+                      rows: rows, geometry: g, threads: threads)
 
-    // Weights as [inputBlock][phase p][o][ky][m][4 channels], zero beyond Cin.
-    let inputBlocks = (cin + channelBlock - 1) / channelBlock
-    let blockStride = cout * kh * kw * channelBlock
-    var phaseStart = [Int](repeating: 0, count: sx)
-    for p in 1..<max(sx, 1) where p < sx { phaseStart[p] = phaseStart[p - 1] + cout * kh * tapCount(p - 1) * channelBlock }
-    let packed = UnsafeMutablePointer<S>.allocate(capacity: inputBlocks * blockStride)
-    defer { packed.deallocate() }
-    packed.initialize(repeating: 0, count: inputBlocks * blockStride)
-    for c in 0..<cin {
+    // One tap program per (ρ, p): offsets over (o, k, m) relative to
+    // (o = 0, row r, column q), and weights [inputBlock][ρ][p][(o, k, m)][4].
+    var programStart = [Int](repeating: 0, count: sy * sx + 1)
+    for rho in 0..<sy {
         for p in 0..<sx {
-            let count = tapCount(p)
+            let index = rho * sx + p
+            programStart[index + 1] = programStart[index] + cout * rowTaps(rho) * columnTaps(p)
+        }
+    }
+    let totalTaps = programStart[sy * sx]
+    let inputBlocks = (cin + block - 1) / block
+    let offsets = UnsafeMutablePointer<Int>.allocate(capacity: max(totalTaps, 1))
+    defer { offsets.deallocate() }
+    let packedCount = max(inputBlocks * totalTaps * block, 1)
+    let packed = UnsafeMutablePointer<S>.allocate(capacity: packedCount)
+    defer { packed.deallocate() }
+    packed.initialize(repeating: 0, count: packedCount)
+    for rho in 0..<sy {
+        for p in 0..<sx {
+            var t = programStart[rho * sx + p]
             for o in 0..<cout {
-                for ky in 0..<kh {
-                    for m in 0..<count {
-                        packed[(c / channelBlock) * blockStride + phaseStart[p]
-                               + ((o * kh + ky) * count + m) * channelBlock + c % channelBlock] =
-                            weight[((o * cin + c) * kh + ky) * kw + p + m * sx]
+                for k in 0..<rowTaps(rho) {
+                    for m in 0..<columnTaps(p) {
+                        offsets[t] = (o * rows - k) * rowWidth - m
+                        let ky = rho + k * sy, kx = p + m * sx
+                        for c in 0..<cin {
+                            packed[((c / block) * totalTaps + t) * block + c % block] =
+                                weight[((o * cin + c) * kh + ky) * kw + kx]
+                        }
+                        t += 1
                     }
                 }
             }
@@ -181,61 +203,43 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 
     let rowBlocks = min(h, rowBlocksPerImage)
     let out = SendablePointer(inputGradient)
-    let source = UnsafePointer(padded), weights = UnsafePointer(packed)
-    let starts = phaseStart
-    Parallel.forEachBlock(g.batch * rowBlocks, threads: threads) { block in
-        let n = block / rowBlocks
-        let image = source + n * cout * ho * rowWidth + leftPad
-        for i in Parallel.range(of: block % rowBlocks, splitting: h, into: rowBlocks) {
-            // Kernel rows ky ≡ i + padTop (mod sy) whose output row lies in 0..<ho.
+    let source = UnsafePointer(padded), weights = UnsafePointer(packed), program = UnsafePointer(offsets)
+    let starts = programStart
+    let scatter = UnsafeMutablePointer<S>.allocate(capacity: g.batch * rowBlocks * block * kernelVectorWidth)
+    defer { scatter.deallocate() }
+    let scratch = SendablePointer(scatter)
+    Parallel.forEachBlock(g.batch * rowBlocks, threads: threads) { rowBlock in
+        let n = rowBlock / rowBlocks
+        let image = source + n * cout * rows * rowWidth + leftPad
+        let lanesBuffer = scratch.base + rowBlock * block * kernelVectorWidth
+        for i in Parallel.range(of: rowBlock % rowBlocks, splitting: h, into: rowBlocks) {
             let paddedRow = i + g.padTop
-            var kyFirst = paddedRow % sy
-            let lowest = paddedRow - (ho - 1) * sy
-            if lowest > kyFirst { kyFirst = lowest }
-            let kyLast = min(kh - 1, paddedRow)
+            let rho = paddedRow % sy
+            let rowBase = image + (topRows + paddedRow / sy) * rowWidth
             for p in 0..<sx {
-                let count = tapCount(p)
+                let first = starts[rho * sx + p], count = starts[rho * sx + p + 1] - first
                 let columns = columnRange(p)
                 var q0 = columns.lowerBound
                 while q0 < columns.upperBound {
                     let lanes = min(kernelVectorWidth, columns.upperBound - q0)
                     for ib in 0..<inputBlocks {
-                        var a0 = SIMD16<S>(), a1 = SIMD16<S>(), a2 = SIMD16<S>(), a3 = SIMD16<S>()
-                        if count > 0 && kyFirst <= kyLast {
-                            let blockWeights = weights + ib * blockStride + starts[p]
-                            for o in 0..<cout {
-                                var ky = kyFirst
-                                while ky <= kyLast {
-                                    let row = image + (o * ho + (paddedRow - ky) / sy) * rowWidth + q0
-                                    var wp = blockWeights + (o * kh + ky) * count * channelBlock
-                                    for m in 0..<count {
-                                        let v = loadVector(row - m)
-                                        a0 += v * SIMD16<S>(repeating: wp[0])
-                                        a1 += v * SIMD16<S>(repeating: wp[1])
-                                        a2 += v * SIMD16<S>(repeating: wp[2])
-                                        a3 += v * SIMD16<S>(repeating: wp[3])
-                                        wp += channelBlock
-                                    }
-                                    ky += sy
-                                }
-                            }
-                        }
-                        let c0 = ib * channelBlock
-                        let destination = out.base + ((n * cin + c0) * h + i) * w
-                        let plane = h * w
+                        let outputs = min(block, cin - ib * block)
+                        let destination = out.base + ((n * cin + ib * block) * h + i) * w
                         if sx == 1 {
-                            let start = destination + q0 - g.padLeft
-                            storeVector(a0, to: start, count: lanes)
-                            if c0 + 1 < cin { storeVector(a1, to: start + plane, count: lanes) }
-                            if c0 + 2 < cin { storeVector(a2, to: start + 2 * plane, count: lanes) }
-                            if c0 + 3 < cin { storeVector(a3, to: start + 3 * plane, count: lanes) }
+                            gatherTapProgram(outputs: outputs, source: rowBase + q0, offsets: program + first,
+                                             weights: weights + (ib * totalTaps + first) * block, count: count,
+                                             initial: nil, destination: destination + q0 - g.padLeft,
+                                             channelStride: h * w, lanes: lanes)
                         } else {
-                            for lane in 0..<lanes {
-                                let j = (q0 + lane) * sx + p - g.padLeft
-                                destination[j] = a0[lane]
-                                if c0 + 1 < cin { destination[j + plane] = a1[lane] }
-                                if c0 + 2 < cin { destination[j + 2 * plane] = a2[lane] }
-                                if c0 + 3 < cin { destination[j + 3 * plane] = a3[lane] }
+                            gatherTapProgram(outputs: outputs, source: rowBase + q0, offsets: program + first,
+                                             weights: weights + (ib * totalTaps + first) * block, count: count,
+                                             initial: nil, destination: lanesBuffer,
+                                             channelStride: kernelVectorWidth, lanes: kernelVectorWidth)
+                            for k in 0..<outputs {
+                                let channel = destination + k * h * w + p - g.padLeft
+                                for lane in 0..<lanes {
+                                    channel[(q0 + lane) * sx] = lanesBuffer[k * kernelVectorWidth + lane]
+                                }
                             }
                         }
                     }
@@ -254,8 +258,10 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 /// input[n][c][y·sy + ky − padTop][x·sx + kx − padLeft]` and
 /// `biasGradient[o] = Σ_{n,y,x} outputGradient[n][o][y][x]`.
 ///
-/// Each weight is summed as 16 lane-wise partial sums over pixel columns
-/// `x ≡ lane (mod 16)`, in a fixed order, then the lanes are added.
+/// Each weight is summed as 16 lane-wise partial sums (lane `ℓ` takes the
+/// columns `x ≡ ℓ (mod 16)`) in a fixed order, then the lanes are added.
+/// Blocks are (group of output channels) × (group of input channels), so they
+/// write disjoint weights and need no cross-block sum.
 ///
 /// - Parameters:
 ///   - input: `[N, Cin, H, W]`.
@@ -274,105 +280,17 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
     defer { planes.deallocate() }
     packPhasePlanes(input: input, planes: planes, layout: layout, geometry: g, threads: threads)
 
-    let ho = g.outputHeight, wo = g.outputWidth
-    let cin = g.inputChannels, cout = g.outputChannels, kh = g.kernelHeight, kw = g.kernelWidth
-    let rowWidth = roundUp(wo, toMultipleOf: kernelVectorWidth)
-    let padded = UnsafeMutablePointer<S>.allocate(capacity: g.batch * cout * ho * rowWidth + rowWidth)
-    defer { padded.deallocate() }
-    padOutputGradientRows(outputGradient, into: padded, leftPad: 0, rowWidth: rowWidth, geometry: g, threads: threads)
-    let zeroRow = padded + g.batch * cout * ho * rowWidth
-    zeroRow.initialize(repeating: 0, count: rowWidth)
-
-    // Blocks: (group of 4 output channels) × (group of input channels).
-    let outputGroups = (cout + channelBlock - 1) / channelBlock
-    let inputGroups = min(cin, max(1, (8 + outputGroups - 1) / outputGroups))
-    let largestInputGroup = (cin + inputGroups - 1) / inputGroups
-    let partialsPerBlock = channelBlock * largestInputGroup * kh * kw
-    let partials = UnsafeMutablePointer<SIMD16<S>>.allocate(capacity: outputGroups * inputGroups * partialsPerBlock)
-    defer { partials.deallocate() }
-    partials.initialize(repeating: SIMD16<S>(), count: outputGroups * inputGroups * partialsPerBlock)
-
-    let gradients = UnsafePointer(padded), zeros = UnsafePointer(zeroRow), image = UnsafePointer(planes)
-    let sums = SendablePointer(partials), out = SendablePointer(weightGradient)
-    let planeStride = layout.planeCount
-    Parallel.forEachBlock(outputGroups * inputGroups, threads: threads) { block in
-        let og = block / inputGroups
-        let inputs = Parallel.range(of: block % inputGroups, splitting: cin, into: inputGroups)
-        let acc = sums.base + block * partialsPerBlock  // [4][input in group][ky][kx]
-        func partial(_ ol: Int, _ cl: Int, _ ky: Int, _ kx: Int) -> UnsafeMutablePointer<SIMD16<S>> {
-            acc + ((ol * largestInputGroup + cl) * kh + ky) * kw + kx
-        }
-        for n in 0..<g.batch {
-            for y in 0..<ho {
-                // Row y of output-gradient channel `og·4 + ol`, or zeros beyond Cout.
-                func gradientRow(_ ol: Int) -> UnsafePointer<S> {
-                    let o = og * channelBlock + ol
-                    return o < cout ? gradients + ((n * cout + o) * ho + y) * rowWidth : zeros
-                }
-                for (cl, c) in inputs.enumerated() {
-                    for ky in 0..<kh {
-                        let base = image + (n * cin + c) * layout.channelCount + (y * g.strideY + ky) * layout.planeWidth
-                        for pair in 0..<(channelBlock / 2) {
-                            let ol = 2 * pair
-                            if og * channelBlock + ol >= cout { break }
-                            let g0 = gradientRow(ol), g1 = gradientRow(ol + 1)
-                            var kx = 0
-                            while kx < kw {
-                                let i0 = base + (kx % g.strideX) * planeStride + kx / g.strideX
-                                if kx + 1 < kw {
-                                    let i1 = base + ((kx + 1) % g.strideX) * planeStride + (kx + 1) / g.strideX
-                                    var s00 = partial(ol, cl, ky, kx).pointee, s01 = partial(ol, cl, ky, kx + 1).pointee
-                                    var s10 = partial(ol + 1, cl, ky, kx).pointee, s11 = partial(ol + 1, cl, ky, kx + 1).pointee
-                                    var x = 0
-                                    while x < rowWidth {
-                                        let u = loadVector(g0 + x), v = loadVector(g1 + x)
-                                        let p = loadVector(i0 + x), q = loadVector(i1 + x)
-                                        s00 += u * p; s01 += u * q
-                                        s10 += v * p; s11 += v * q
-                                        x += kernelVectorWidth
-                                    }
-                                    partial(ol, cl, ky, kx).pointee = s00; partial(ol, cl, ky, kx + 1).pointee = s01
-                                    partial(ol + 1, cl, ky, kx).pointee = s10; partial(ol + 1, cl, ky, kx + 1).pointee = s11
-                                    kx += 2
-                                } else {
-                                    var s0 = partial(ol, cl, ky, kx).pointee, s1 = partial(ol + 1, cl, ky, kx).pointee
-                                    var x = 0
-                                    while x < rowWidth {
-                                        let p = loadVector(i0 + x)
-                                        s0 += loadVector(g0 + x) * p
-                                        s1 += loadVector(g1 + x) * p
-                                        x += kernelVectorWidth
-                                    }
-                                    partial(ol, cl, ky, kx).pointee = s0; partial(ol + 1, cl, ky, kx).pointee = s1
-                                    kx += 1
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        for ol in 0..<channelBlock where og * channelBlock + ol < cout {
-            for (cl, c) in inputs.enumerated() {
-                for ky in 0..<kh {
-                    for kx in 0..<kw {
-                        out.base[(((og * channelBlock + ol) * cin + c) * kh + ky) * kw + kx] = partial(ol, cl, ky, kx).pointee.sum()
-                    }
-                }
-            }
-        }
-    }
-
     if let biasGradient {
+        let ho = g.outputHeight, wo = g.outputWidth, cout = g.outputChannels
         let bias = SendablePointer(biasGradient)
         Parallel.forEachBlock(cout, threads: threads) { o in
             var total = SIMD16<S>()
             for n in 0..<g.batch {
                 for y in 0..<ho {
-                    let row = gradients + ((n * cout + o) * ho + y) * rowWidth
+                    let row = outputGradient + ((n * cout + o) * ho + y) * wo
                     var x = 0
-                    while x < rowWidth {
-                        total += loadVector(row + x)
+                    while x < wo {
+                        total += loadVector(row + x, count: min(kernelVectorWidth, wo - x))
                         x += kernelVectorWidth
                     }
                 }
@@ -380,4 +298,179 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
             bias.base[o] = total.sum()
         }
     }
+    let cout = g.outputChannels
+    if 4 * cout >= 3 * roundUp(cout, toMultipleOf: kernelVectorWidth) {
+        weightGradientByChannelVectors(planes: planes, layout: layout, outputGradient: outputGradient,
+                                       weightGradient: weightGradient, geometry: g, threads: threads)
+    } else {
+        weightGradientByPixelVectors(planes: planes, layout: layout, outputGradient: outputGradient,
+                                     weightGradient: weightGradient, geometry: g, threads: threads)
+    }
+}
+
+/// The weight gradient with 16 output channels per vector (for `Cout` of 12
+/// or more): `dW[o][j] = Σ_pixels gᵀ[pixel][o] · tap_j(pixel)` for the taps
+/// `j = (c, ky, kx)`, each block owning a range of taps for 16 channels.
+///
+/// - Parameters:
+///   - planes: the input as phase planes (``PhasePlaneLayout``).
+///   - outputGradient: `[N, Cout, Ho, Wo]`.
+///   - weightGradient: `[Cout, Cin, kh, kw]`, overwritten.
+private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePointer<S>, layout: PhasePlaneLayout,
+                                                             outputGradient: UnsafePointer<S>,
+                                                             weightGradient: UnsafeMutablePointer<S>,
+                                                             geometry g: Conv2DGeometry, threads: Int) {
+    let ho = g.outputHeight, wo = g.outputWidth, width = kernelVectorWidth
+    let cin = g.inputChannels, cout = g.outputChannels, kh = g.kernelHeight, kw = g.kernelWidth
+    let outputBlocks = (cout + width - 1) / width
+
+    // The output gradient as [n][output block][y][x][16 channels], zero beyond Cout.
+    let transposedCount = g.batch * outputBlocks * ho * wo * width
+    let transposed = UnsafeMutablePointer<S>.allocate(capacity: transposedCount)
+    defer { transposed.deallocate() }
+    let transposedOut = SendablePointer(transposed)
+    Parallel.forEachBlock(g.batch * outputBlocks, threads: threads) { block in
+        let n = block / outputBlocks, ob = block % outputBlocks
+        let destination = transposedOut.base + block * ho * wo * width
+        for lane in 0..<width {
+            let o = ob * width + lane
+            if o < cout {
+                let source = outputGradient + (n * cout + o) * ho * wo
+                for pixel in 0..<(ho * wo) { destination[pixel * width + lane] = source[pixel] }
+            } else {
+                for pixel in 0..<(ho * wo) { destination[pixel * width + lane] = 0 }
+            }
+        }
+    }
+
+    // Taps j = (c, ky, kx): offsets into the phase planes, as in the forward pass.
+    let programLength = cin * kh * kw
+    let offsets = UnsafeMutablePointer<Int>.allocate(capacity: programLength)
+    defer { offsets.deallocate() }
+    for c in 0..<cin {
+        for ky in 0..<kh {
+            for kx in 0..<kw {
+                offsets[(c * kh + ky) * kw + kx] = c * layout.channelCount
+                    + (kx % g.strideX) * layout.planeCount + ky * layout.planeWidth + kx / g.strideX
+            }
+        }
+    }
+    let tapGroups = (programLength + 3) / 4
+    let tapRanges = min(tapGroups, max(1, (weightGradientBlocks + outputBlocks - 1) / outputBlocks))
+    let sumCount = outputBlocks * tapGroups * 4
+    let partials = UnsafeMutablePointer<SIMD16<S>>.allocate(capacity: sumCount)
+    defer { partials.deallocate() }
+    partials.initialize(repeating: SIMD16<S>(), count: sumCount)
+
+    // Rows per sweep: about 512 pixels, so the gradient rows stay in cache.
+    let rowGroup = max(1, min(ho, 512 / wo))
+    let gradient = UnsafePointer(transposed), program = UnsafePointer(offsets)
+    let sums = SendablePointer(partials), out = SendablePointer(weightGradient)
+    Parallel.forEachBlock(outputBlocks * tapRanges, threads: threads) { block in
+        let ob = block / tapRanges
+        let groups = Parallel.range(of: block % tapRanges, splitting: tapGroups, into: tapRanges)
+        let blockSums = sums.base + ob * tapGroups * 4
+        for n in 0..<g.batch {
+            var y0 = 0
+            while y0 < ho {
+                let rows = min(rowGroup, ho - y0)
+                let gradientRows = gradient + ((n * outputBlocks + ob) * ho + y0) * wo * width
+                let input = planes + n * layout.imageCount + y0 * g.strideY * layout.planeWidth
+                for group in groups {
+                    broadcastTapsDispatch(taps: min(4, programLength - 4 * group), gradient: gradientRows, input: input,
+                                          offsets: program + 4 * group, inputRowStride: g.strideY * layout.planeWidth,
+                                          rows: rows, width: wo, sums: blockSums + 4 * group)
+                }
+                y0 += rows
+            }
+        }
+        for j in (4 * groups.lowerBound)..<min(programLength, 4 * groups.upperBound) {
+            for lane in 0..<width where ob * width + lane < cout {
+                out.base[(ob * width + lane) * programLength + j] = blockSums[j][lane]
+            }
+        }
+    }
+}
+
+/// The weight gradient with 16 pixels per vector (for few output channels):
+/// each weight is summed as 16 lane-wise partial sums (lane `ℓ` takes the
+/// columns `x ≡ ℓ (mod 16)`) in a fixed order, then the lanes are added.
+/// Blocks are (pair of output channels) × (group of input channels).
+///
+/// - Parameters:
+///   - planes: the input as phase planes (``PhasePlaneLayout``).
+///   - outputGradient: `[N, Cout, Ho, Wo]`.
+///   - weightGradient: `[Cout, Cin, kh, kw]`, overwritten.
+private func weightGradientByPixelVectors<S: TensorScalar>(planes: UnsafePointer<S>, layout: PhasePlaneLayout,
+                                                           outputGradient: UnsafePointer<S>,
+                                                           weightGradient: UnsafeMutablePointer<S>,
+                                                           geometry g: Conv2DGeometry, threads: Int) {
+    let ho = g.outputHeight, wo = g.outputWidth
+    let cin = g.inputChannels, cout = g.outputChannels, kh = g.kernelHeight, kw = g.kernelWidth
+    let rowWidth = roundUp(wo, toMultipleOf: kernelVectorWidth)
+    let gradientCount = g.batch * cout * ho * rowWidth
+    let padded = UnsafeMutablePointer<S>.allocate(capacity: gradientCount + ho * rowWidth)
+    defer { padded.deallocate() }
+    padOutputGradient(outputGradient, into: padded, leftPad: 0, rowWidth: rowWidth, topRows: 0, rows: ho,
+                      geometry: g, threads: threads)
+    (padded + gradientCount).initialize(repeating: 0, count: ho * rowWidth)  // a zero plane for odd Cout
+
+    // Blocks: (pair of output channels) × (group of input channels).
+    let outputPairs = (cout + 1) / 2
+    let inputGroups = min(cin, max(1, (weightGradientBlocks + outputPairs - 1) / outputPairs))
+    let largestInputGroup = (cin + inputGroups - 1) / inputGroups
+    let tapGroups = (kw + 2) / 3
+    // Per block: [input in group][ky][tap group][2 outputs × 3 taps] vectors.
+    let partialsPerBlock = largestInputGroup * kh * tapGroups * 6
+    let partialCount = outputPairs * inputGroups * partialsPerBlock
+    let partials = UnsafeMutablePointer<SIMD16<S>>.allocate(capacity: partialCount)
+    defer { partials.deallocate() }
+    partials.initialize(repeating: SIMD16<S>(), count: partialCount)
+
+    let gradients = UnsafePointer(padded), image = planes
+    let sums = SendablePointer(partials), out = SendablePointer(weightGradient)
+    let inputRowStride = g.strideY * layout.planeWidth
+    Parallel.forEachBlock(outputPairs * inputGroups, threads: threads) { block in
+        let pair = block / inputGroups, o0 = 2 * pair
+        let outputs = min(2, cout - o0)
+        let inputs = Parallel.range(of: block % inputGroups, splitting: cin, into: inputGroups)
+        let acc = sums.base + block * partialsPerBlock
+        for n in 0..<g.batch {
+            let gradient0 = gradients + (n * cout + o0) * ho * rowWidth
+            let gradient1 = outputs > 1 ? gradient0 + ho * rowWidth : gradients + gradientCount
+            var y0 = 0
+            while y0 < ho {
+                let rowCount = min(weightGradientRowGroup, ho - y0)
+                for (cl, c) in inputs.enumerated() {
+                    for ky in 0..<kh {
+                        let base = image + (n * cin + c) * layout.channelCount + (y0 * g.strideY + ky) * layout.planeWidth
+                        for tg in 0..<tapGroups {
+                            let kx = 3 * tg
+                            func offset(_ k: Int) -> Int {
+                                k < kw ? (k % g.strideX) * layout.planeCount + k / g.strideX : 0
+                            }
+                            correlateRowsDispatch(outputs: outputs, taps: min(3, kw - kx),
+                                                  gradient0: gradient0 + y0 * rowWidth, gradient1: gradient1 + y0 * rowWidth,
+                                                  gradientRowStride: rowWidth, input: base, inputRowStride: inputRowStride,
+                                                  tapOffsets: (offset(kx), offset(kx + 1), offset(kx + 2)),
+                                                  rows: rowCount, width: rowWidth,
+                                                  sums: acc + ((cl * kh + ky) * tapGroups + tg) * 6)
+                        }
+                    }
+                }
+                y0 += rowCount
+            }
+        }
+        for k in 0..<outputs {
+            for (cl, c) in inputs.enumerated() {
+                for ky in 0..<kh {
+                    for kx in 0..<kw {
+                        let sum = acc[((cl * kh + ky) * tapGroups + kx / 3) * 6 + 3 * k + kx % 3].sum()
+                        out.base[(((o0 + k) * cin + c) * kh + ky) * kw + kx] = sum
+                    }
+                }
+            }
+        }
+    }
+
 }

@@ -48,47 +48,55 @@ struct PhasePlaneLayout: Sendable {
 /// of `planes[0..<layout.totalCount]`.
 func packPhasePlanes<S: TensorScalar>(input: UnsafePointer<S>, planes: UnsafeMutablePointer<S>,
                                       layout: PhasePlaneLayout, geometry g: Conv2DGeometry, threads: Int) {
-    let height = g.inputHeight, width = g.inputWidth, stride = g.strideX
-    let blocks = layout.batch * layout.channels
+    let height = g.inputHeight, width = g.inputWidth, stride = g.strideX, planeWidth = layout.planeWidth
     let out = SendablePointer(planes)
-    Parallel.forEachBlock(blocks, threads: threads) { block in
+    Parallel.forEachBlock(layout.batch * layout.channels, threads: threads) { block in
         let source = input + block * height * width
         var destination = out.base + block * layout.channelCount
         for phase in 0..<layout.phases {
+            // Plane columns j whose input column j·s + phase − padLeft lies in 0..<width.
+            let first = min(planeWidth, g.padLeft > phase ? (g.padLeft - phase + stride - 1) / stride : 0)
+            let end = max(first, min(planeWidth, (g.padLeft + width - phase + stride - 1) / stride))
             for row in 0..<layout.rows {
                 let inputRow = row - g.padTop
                 if inputRow < 0 || inputRow >= height {
-                    destination.initialize(repeating: 0, count: layout.planeWidth)
+                    destination.initialize(repeating: 0, count: planeWidth)
                 } else {
-                    let sourceRow = source + inputRow * width
-                    var column = phase - g.padLeft
-                    for j in 0..<layout.planeWidth {
-                        destination[j] = column >= 0 && column < width ? sourceRow[column] : 0
-                        column += stride
+                    destination.initialize(repeating: 0, count: first)
+                    let sourceRow = source + inputRow * width + (first * stride + phase - g.padLeft)
+                    if stride == 1 {
+                        (destination + first).initialize(from: sourceRow, count: end - first)
+                    } else {
+                        for j in 0..<(end - first) { destination[first + j] = sourceRow[j * stride] }
                     }
+                    (destination + end).initialize(repeating: 0, count: planeWidth - end)
                 }
-                destination += layout.planeWidth
+                destination += planeWidth
             }
         }
     }
 }
 
-/// Copies each row of `gradient` (`[N, Cout, Ho, Wo]`) into a row of
-/// `rowWidth` scalars of `padded`, starting at column `leftPad`, with zeros in
-/// every other column: `padded` is `[N, Cout, Ho, rowWidth]`.
+/// Copies each row of `gradient` (`[N, Cout, Ho, Wo]`) into a zero-padded
+/// buffer `[N, Cout, rows, rowWidth]`: row `y` goes to row `topRows + y`,
+/// starting at column `leftPad`; every other scalar is zero.
 ///
-/// - Requires: `rowWidth >= leftPad + Wo`.
-func padOutputGradientRows<S: TensorScalar>(_ gradient: UnsafePointer<S>, into padded: UnsafeMutablePointer<S>,
-                                            leftPad: Int, rowWidth: Int, geometry g: Conv2DGeometry, threads: Int) {
+/// - Requires: `rowWidth >= leftPad + Wo` and `rows >= topRows + Ho`.
+func padOutputGradient<S: TensorScalar>(_ gradient: UnsafePointer<S>, into padded: UnsafeMutablePointer<S>,
+                                        leftPad: Int, rowWidth: Int, topRows: Int, rows: Int,
+                                        geometry g: Conv2DGeometry, threads: Int) {
     let width = g.outputWidth, height = g.outputHeight
-    precondition(rowWidth >= leftPad + width)
+    precondition(rowWidth >= leftPad + width && rows >= topRows + height)
     let out = SendablePointer(padded)
     Parallel.forEachBlock(g.batch * g.outputChannels, threads: threads) { block in
+        let plane = out.base + block * rows * rowWidth
+        plane.initialize(repeating: 0, count: topRows * rowWidth)
         for y in 0..<height {
-            let destination = out.base + (block * height + y) * rowWidth
+            let destination = plane + (topRows + y) * rowWidth
             destination.initialize(repeating: 0, count: leftPad)
             (destination + leftPad).initialize(from: gradient + (block * height + y) * width, count: width)
             (destination + leftPad + width).initialize(repeating: 0, count: rowWidth - leftPad - width)
         }
+        (plane + (topRows + height) * rowWidth).initialize(repeating: 0, count: (rows - topRows - height) * rowWidth)
     }
 }
