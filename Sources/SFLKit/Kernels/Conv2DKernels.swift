@@ -29,8 +29,10 @@ private let weightGradientBlocks = 8
 /// `output[n][o][y][x] = bias[o] + Σ_{c,ky,kx} weight[o][c][ky][kx] ·
 /// input[n][c][y·sy + ky − padTop][x·sx + kx − padLeft]` (zero outside the input).
 ///
-/// The input is first copied into zero-padded phase planes
-/// (``PhasePlaneLayout``); then each block of 16 output pixels × 4 output
+/// 3×3 stride-1 geometries with at least 8 input and output channels use Winograd F(2×2, 3×3)
+/// (``conv2DForwardWinograd(input:weight:bias:output:geometry:threads:)``).
+/// Otherwise the input is copied into zero-padded phase planes
+/// (``PhasePlaneLayout``) and each block of 16 output pixels × 4 output
 /// channels is one tap program over `Cin·kh·kw` taps.
 ///
 /// - Parameters:
@@ -44,6 +46,10 @@ private let weightGradientBlocks = 8
 func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePointer<S>, bias: UnsafePointer<S>?,
                                     output: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry, threads: Int) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
+    if winogradApplies(to: g) && winogradPays(for: g) {
+        conv2DForwardWinograd(input: input, weight: weight, bias: bias, output: output, geometry: g, threads: threads)
+        return
+    }
     let layout = PhasePlaneLayout(geometry: g)
     let planes = UnsafeMutablePointer<S>.allocate(capacity: layout.totalCount)
     defer { planes.deallocate() }
@@ -124,6 +130,12 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
 /// output row `r − k` and `kx = p + m·sx` at output column `q − m`; for fixed
 /// `(ρ, p)` this is a tap program over `(o, k, m)` that is contiguous in `q`.
 ///
+/// For 3×3 stride-1 geometries with at least 8 input and output channels and
+/// every padding at most 2 it is instead the
+/// forward pass of the output gradient with the kernel flipped and its
+/// channel axes swapped, padded by `2 − padding` (run by Winograd
+/// F(2×2, 3×3)).
+///
 /// - Parameters:
 ///   - outputGradient: `[N, Cout, Ho, Wo]`.
 ///   - weight: `[Cout, Cin, kh, kw]`.
@@ -134,6 +146,23 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                                           inputGradient: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry,
                                           threads: Int) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
+    if winogradApplies(to: g) && winogradPays(for: g) && max(g.padTop, g.padBottom, g.padLeft, g.padRight) <= 2 {
+        let transposed = Conv2DGeometry(batch: g.batch, inputChannels: g.outputChannels, inputHeight: g.outputHeight,
+                                        inputWidth: g.outputWidth, outputChannels: g.inputChannels,
+                                        kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1,
+                                        padTop: 2 - g.padTop, padBottom: 2 - g.padBottom,
+                                        padLeft: 2 - g.padLeft, padRight: 2 - g.padRight)
+        let flipped = UnsafeMutablePointer<S>.allocate(capacity: g.weightCount)
+        defer { flipped.deallocate() }
+        for o in 0..<g.outputChannels {
+            for c in 0..<g.inputChannels {
+                for tap in 0..<9 { flipped[(c * g.outputChannels + o) * 9 + 8 - tap] = weight[(o * g.inputChannels + c) * 9 + tap] }
+            }
+        }
+        conv2DForwardWinograd(input: outputGradient, weight: flipped, bias: nil, output: inputGradient,
+                              geometry: transposed, threads: threads)
+        return
+    }
     let sx = g.strideX, sy = g.strideY, kh = g.kernelHeight, kw = g.kernelWidth
     let cin = g.inputChannels, cout = g.outputChannels, block = gatherChannelBlock
     let ho = g.outputHeight, wo = g.outputWidth, h = g.inputHeight, w = g.inputWidth
@@ -332,14 +361,11 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
     Parallel.forEachBlock(g.batch * outputBlocks, threads: threads) { block in
         let n = block / outputBlocks, ob = block % outputBlocks
         let destination = transposedOut.base + block * ho * wo * width
-        for lane in 0..<width {
-            let o = ob * width + lane
-            if o < cout {
-                let source = outputGradient + (n * cout + o) * ho * wo
-                for pixel in 0..<(ho * wo) { destination[pixel * width + lane] = source[pixel] }
-            } else {
-                for pixel in 0..<(ho * wo) { destination[pixel * width + lane] = 0 }
-            }
+        let valid = min(width, cout - ob * width), source = outputGradient + (n * cout + ob * width) * ho * wo
+        for pixel in 0..<(ho * wo) {
+            let vector = destination + pixel * width
+            for lane in 0..<valid { vector[lane] = source[lane * ho * wo + pixel] }
+            for lane in valid..<width { vector[lane] = 0 }
         }
     }
 

@@ -1,10 +1,25 @@
 /// The innermost loops of the direct convolution kernels: register blocks of
 /// `SIMD16` accumulators that the compiler keeps in registers.
 ///
-/// Each is `@inline(__always)` and takes its block shape (`outputs`, `taps`)
-/// as an argument that every caller passes as a literal through
-/// ``withBlockShape(_:_:)``-style `switch`es, so inlining turns the shape into
-/// constants and the unused accumulators disappear.
+/// Each takes its block shape (how many channels or taps are live) as a
+/// generic parameter conforming to ``BlockCount``, so that generic
+/// specialisation compiles one copy per shape with the count as a constant
+/// and the unused accumulators disappear; the `…Dispatch` functions pick the
+/// copy from a run-time count.
+
+/// A block size known at compile time (1 to 4).
+protocol BlockCount {
+    /// The size.
+    static var value: Int { get }
+}
+/// Block size 1.
+enum BlockOf1: BlockCount { static var value: Int { 1 } }
+/// Block size 2.
+enum BlockOf2: BlockCount { static var value: Int { 2 } }
+/// Block size 3.
+enum BlockOf3: BlockCount { static var value: Int { 3 } }
+/// Block size 4.
+enum BlockOf4: BlockCount { static var value: Int { 4 } }
 
 /// Channels computed together by one gather register block.
 let gatherChannelBlock = 4
@@ -29,10 +44,12 @@ let gatherChannelBlock = 4
 ///   - destination: first pixel of channel 0; channel `k` starts at
 ///     `destination + k·channelStride`.
 ///   - lanes: pixels to store, `1...16`.
-@inline(__always)
-func gatherTapProgram<S: TensorScalar>(source: UnsafePointer<S>, offsets: UnsafePointer<Int>, weights: UnsafePointer<S>,
-                                       count: Int, initial: UnsafePointer<S>?, accumulate: Bool, outputs: Int,
-                                       destination: UnsafeMutablePointer<S>, channelStride: Int, lanes: Int) {
+func gatherTapProgram<S: TensorScalar, Outputs: BlockCount>(
+    source: UnsafePointer<S>, offsets: UnsafePointer<Int>, weights: UnsafePointer<S>,
+    count: Int, initial: UnsafePointer<S>?, accumulate: Bool, outputs _: Outputs.Type,
+    destination: UnsafeMutablePointer<S>, channelStride: Int, lanes: Int
+) {
+    let outputs = Outputs.value
     var a0 = SIMD16<S>(), a1 = SIMD16<S>(), a2 = SIMD16<S>(), a3 = SIMD16<S>()
     if accumulate {
         a0 = loadVector(destination, count: lanes)
@@ -68,13 +85,13 @@ func gatherTapProgram<S: TensorScalar>(outputs: Int, source: UnsafePointer<S>, o
                                        accumulate: Bool = false, destination: UnsafeMutablePointer<S>, channelStride: Int, lanes: Int) {
     switch outputs {
     case 4: gatherTapProgram(source: source, offsets: offsets, weights: weights, count: count, initial: initial, accumulate: accumulate,
-                             outputs: 4, destination: destination, channelStride: channelStride, lanes: lanes)
+                             outputs: BlockOf4.self, destination: destination, channelStride: channelStride, lanes: lanes)
     case 3: gatherTapProgram(source: source, offsets: offsets, weights: weights, count: count, initial: initial, accumulate: accumulate,
-                             outputs: 3, destination: destination, channelStride: channelStride, lanes: lanes)
+                             outputs: BlockOf3.self, destination: destination, channelStride: channelStride, lanes: lanes)
     case 2: gatherTapProgram(source: source, offsets: offsets, weights: weights, count: count, initial: initial, accumulate: accumulate,
-                             outputs: 2, destination: destination, channelStride: channelStride, lanes: lanes)
+                             outputs: BlockOf2.self, destination: destination, channelStride: channelStride, lanes: lanes)
     default: gatherTapProgram(source: source, offsets: offsets, weights: weights, count: count, initial: initial, accumulate: accumulate,
-                              outputs: 1, destination: destination, channelStride: channelStride, lanes: lanes)
+                              outputs: BlockOf1.self, destination: destination, channelStride: channelStride, lanes: lanes)
     }
 }
 
@@ -84,11 +101,12 @@ func gatherTapProgram<S: TensorScalar>(outputs: Int, source: UnsafePointer<S>, o
 /// as 16-lane vectors (`x` steps by 16), for `k < outputs ≤ 2`, `t < taps ≤ 3`.
 ///
 /// - Requires: `width` is a multiple of 16; all addressed scalars readable.
-@inline(__always)
-func correlateRows<S: TensorScalar>(outputs: Int, taps: Int, gradient0: UnsafePointer<S>, gradient1: UnsafePointer<S>,
+func correlateRows<S: TensorScalar, Outputs: BlockCount, Taps: BlockCount>(
+                                    outputs _: Outputs.Type, taps _: Taps.Type, gradient0: UnsafePointer<S>, gradient1: UnsafePointer<S>,
                                     gradientRowStride: Int, input: UnsafePointer<S>, inputRowStride: Int,
                                     tapOffsets: (Int, Int, Int), rows: Int, width: Int,
                                     sums: UnsafeMutablePointer<SIMD16<S>>) {
+    let outputs = Outputs.value, taps = Taps.value
     var s00 = sums[0], s01 = sums[1], s02 = sums[2]
     var s10 = sums[3], s11 = sums[4], s12 = sums[5]
     var g0 = gradient0, g1 = gradient1
@@ -125,17 +143,17 @@ func correlateRowsDispatch<S: TensorScalar>(outputs: Int, taps: Int, gradient0: 
                                             tapOffsets: (Int, Int, Int), rows: Int, width: Int,
                                             sums: UnsafeMutablePointer<SIMD16<S>>) {
     switch (outputs, taps) {
-    case (2, 3): correlateRows(outputs: 2, taps: 3, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
+    case (2, 3): correlateRows(outputs: BlockOf2.self, taps: BlockOf3.self, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
                                input: input, inputRowStride: inputRowStride, tapOffsets: tapOffsets, rows: rows, width: width, sums: sums)
-    case (2, 2): correlateRows(outputs: 2, taps: 2, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
+    case (2, 2): correlateRows(outputs: BlockOf2.self, taps: BlockOf2.self, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
                                input: input, inputRowStride: inputRowStride, tapOffsets: tapOffsets, rows: rows, width: width, sums: sums)
-    case (2, _): correlateRows(outputs: 2, taps: 1, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
+    case (2, _): correlateRows(outputs: BlockOf2.self, taps: BlockOf1.self, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
                                input: input, inputRowStride: inputRowStride, tapOffsets: tapOffsets, rows: rows, width: width, sums: sums)
-    case (_, 3): correlateRows(outputs: 1, taps: 3, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
+    case (_, 3): correlateRows(outputs: BlockOf1.self, taps: BlockOf3.self, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
                                input: input, inputRowStride: inputRowStride, tapOffsets: tapOffsets, rows: rows, width: width, sums: sums)
-    case (_, 2): correlateRows(outputs: 1, taps: 2, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
+    case (_, 2): correlateRows(outputs: BlockOf1.self, taps: BlockOf2.self, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
                                input: input, inputRowStride: inputRowStride, tapOffsets: tapOffsets, rows: rows, width: width, sums: sums)
-    default: correlateRows(outputs: 1, taps: 1, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
+    default: correlateRows(outputs: BlockOf1.self, taps: BlockOf1.self, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
                            input: input, inputRowStride: inputRowStride, tapOffsets: tapOffsets, rows: rows, width: width, sums: sums)
     }
 }
@@ -149,10 +167,10 @@ func correlateRowsDispatch<S: TensorScalar>(outputs: Int, taps: Int, gradient0: 
 /// `gradient` is a pixel-major, channel-minor copy of the output gradient.
 ///
 /// - Requires: every addressed scalar readable.
-@inline(__always)
-func broadcastTaps<S: TensorScalar>(taps: Int, gradient: UnsafePointer<S>, input: UnsafePointer<S>,
+func broadcastTaps<S: TensorScalar, Taps: BlockCount>(taps _: Taps.Type, gradient: UnsafePointer<S>, input: UnsafePointer<S>,
                                     offsets: UnsafePointer<Int>, inputRowStride: Int, rows: Int, width: Int,
                                     sums: UnsafeMutablePointer<SIMD16<S>>) {
+    let taps = Taps.value
     var s0 = sums[0], s1 = taps > 1 ? sums[1] : SIMD16<S>()
     var s2 = taps > 2 ? sums[2] : SIMD16<S>(), s3 = taps > 3 ? sums[3] : SIMD16<S>()
     var i0 = input + offsets[0]
@@ -186,13 +204,13 @@ func broadcastTapsDispatch<S: TensorScalar>(taps: Int, gradient: UnsafePointer<S
                                             offsets: UnsafePointer<Int>, inputRowStride: Int, rows: Int, width: Int,
                                             sums: UnsafeMutablePointer<SIMD16<S>>) {
     switch taps {
-    case 4: broadcastTaps(taps: 4, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
+    case 4: broadcastTaps(taps: BlockOf4.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
                           rows: rows, width: width, sums: sums)
-    case 3: broadcastTaps(taps: 3, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
+    case 3: broadcastTaps(taps: BlockOf3.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
                           rows: rows, width: width, sums: sums)
-    case 2: broadcastTaps(taps: 2, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
+    case 2: broadcastTaps(taps: BlockOf2.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
                           rows: rows, width: width, sums: sums)
-    default: broadcastTaps(taps: 1, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
+    default: broadcastTaps(taps: BlockOf1.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
                            rows: rows, width: width, sums: sums)
     }
 }

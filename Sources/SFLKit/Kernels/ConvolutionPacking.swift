@@ -66,6 +66,18 @@ func packPhasePlanes<S: TensorScalar>(input: UnsafePointer<S>, planes: UnsafeMut
                     let sourceRow = source + inputRow * width + (first * stride + phase - g.padLeft)
                     if stride == 1 {
                         (destination + first).initialize(from: sourceRow, count: end - first)
+                    } else if stride == 2 {
+                        // Deinterleave 32 scalars at a time while they lie inside the row.
+                        var j = 0
+                        while 2 * (j + 16) <= width - (first * 2 + phase - g.padLeft) && j + 16 <= end - first {
+                            let low = loadVector(sourceRow + 2 * j), high = loadVector(sourceRow + 2 * j + 16)
+                            storeVector(SIMD16(lowHalf: low.evenHalf, highHalf: high.evenHalf), to: destination + first + j)
+                            j += 16
+                        }
+                        while j < end - first {
+                            destination[first + j] = sourceRow[2 * j]
+                            j += 1
+                        }
                     } else {
                         for j in 0..<(end - first) { destination[first + j] = sourceRow[j * stride] }
                     }
