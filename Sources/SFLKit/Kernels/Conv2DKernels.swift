@@ -13,15 +13,15 @@ private let rowBlocksPerImage = 16
 /// Input channels the forward pass sums in one sweep over a row (more are
 /// summed in further sweeps that add to the output), so that the rows one
 /// sweep reads stay in the level-1 cache.
-private let forwardChannelGroup = 8
+private let forwardChannelGroup = 4
 
 /// Output rows the weight gradient sweeps before moving to the next
 /// (channel, kernel row, tap) accumulator set.
 private let weightGradientRowGroup = 8
 
 /// Parallel blocks the weight gradient aims for (groups of output channels ×
-/// groups of input channels).
-private let weightGradientBlocks = 8
+/// groups of input channels or of taps).
+private let weightGradientBlocks = 16
 
 // MARK: - Forward
 
@@ -186,6 +186,7 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
         let columns = columnRange(p)
         readEnd = max(readEnd, columns.lowerBound + roundUp(columns.count, toMultipleOf: kernelVectorWidth))
     }
+    if sx == 2 { readEnd = max(readEnd, roundUp((w + 1) / 2, toMultipleOf: kernelVectorWidth) + 1) }
     let rowWidth = leftPad + readEnd
     let rows = topRows + max(ho, (g.padTop + h - 1) / sy + 1)
     let paddedCount = g.batch * cout * rows * rowWidth
@@ -234,17 +235,46 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
     let out = SendablePointer(inputGradient)
     let source = UnsafePointer(padded), weights = UnsafePointer(packed), program = UnsafePointer(offsets)
     let starts = programStart
-    let scatter = UnsafeMutablePointer<S>.allocate(capacity: g.batch * rowBlocks * block * kernelVectorWidth)
+    let lanesPerBlock = 2 * block * kernelVectorWidth
+    let scatter = UnsafeMutablePointer<S>.allocate(capacity: g.batch * rowBlocks * lanesPerBlock)
     defer { scatter.deallocate() }
     let scratch = SendablePointer(scatter)
     Parallel.forEachBlock(g.batch * rowBlocks, threads: threads) { rowBlock in
         let n = rowBlock / rowBlocks
         let image = source + n * cout * rows * rowWidth + leftPad
-        let lanesBuffer = scratch.base + rowBlock * block * kernelVectorWidth
+        let lanesBuffer = scratch.base + rowBlock * lanesPerBlock
         for i in Parallel.range(of: rowBlock % rowBlocks, splitting: h, into: rowBlocks) {
             let paddedRow = i + g.padTop
             let rho = paddedRow % sy
             let rowBase = image + (topRows + paddedRow / sy) * rowWidth
+            if sx == 2 {
+                // Input columns 2u + e (e = 0, 1) are padded columns q·2 + p with
+                // p = (e + padLeft) % 2, q = u + (e + padLeft) / 2: compute both
+                // for 16 values of u, then interleave them into 32 columns.
+                var u0 = 0
+                while u0 < (w + 1) / 2 {
+                    for ib in 0..<inputBlocks {
+                        let outputs = min(block, cin - ib * block)
+                        for e in 0..<2 {
+                            let p = (e + g.padLeft) % 2
+                            let first = starts[rho * 2 + p], count = starts[rho * 2 + p + 1] - first
+                            gatherTapProgram(outputs: outputs, source: rowBase + u0 + (e + g.padLeft) / 2,
+                                             offsets: program + first,
+                                             weights: weights + (ib * totalTaps + first) * block, count: count,
+                                             initial: nil, destination: lanesBuffer + e * block * kernelVectorWidth,
+                                             channelStride: kernelVectorWidth, lanes: kernelVectorWidth)
+                        }
+                        let destination = out.base + ((n * cin + ib * block) * h + i) * w + 2 * u0
+                        for k in 0..<outputs {
+                            let even = lanesBuffer + k * kernelVectorWidth, odd = even + block * kernelVectorWidth
+                            storeInterleaved(loadVector(even), loadVector(odd), to: destination + k * h * w,
+                                             count: min(2 * kernelVectorWidth, w - 2 * u0))
+                        }
+                    }
+                    u0 += kernelVectorWidth
+                }
+                continue
+            }
             for p in 0..<sx {
                 let first = starts[rho * sx + p], count = starts[rho * sx + p + 1] - first
                 let columns = columnRange(p)
@@ -287,10 +317,12 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 /// input[n][c][y·sy + ky − padTop][x·sx + kx − padLeft]` and
 /// `biasGradient[o] = Σ_{n,y,x} outputGradient[n][o][y][x]`.
 ///
-/// Each weight is summed as 16 lane-wise partial sums (lane `ℓ` takes the
-/// columns `x ≡ ℓ (mod 16)`) in a fixed order, then the lanes are added.
-/// Blocks are (group of output channels) × (group of input channels), so they
-/// write disjoint weights and need no cross-block sum.
+/// With at least 12 output channels (three quarters of a vector), vectors
+/// hold 16 output channels and each weight is one lane summed over all pixels
+/// in order; otherwise vectors hold 16 pixels and each weight is the sum of
+/// 16 lane-wise partial sums. Either way every parallel block owns a disjoint
+/// set of weights, so no sum crosses blocks and the result does not depend on
+/// `threads`. The bias gradient sums 16 lane-wise partial sums per channel.
 ///
 /// - Parameters:
 ///   - input: `[N, Cin, H, W]`.
