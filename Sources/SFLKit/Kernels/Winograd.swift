@@ -183,16 +183,12 @@ func conv2DForwardWinograd<S: TensorScalar>(input: UnsafePointer<S>, weight: Uns
 /// - Requires: `0 <= count <= 32`.
 @inline(__always)
 func storeInterleaved<S: TensorScalar>(_ a: SIMD16<S>, _ b: SIMD16<S>, to pointer: UnsafeMutablePointer<S>, count: Int) {
-    var low = SIMD16<S>(), high = SIMD16<S>()
-    for i in 0..<8 {
-        low[2 * i] = a[i]; low[2 * i + 1] = b[i]
-        high[2 * i] = a[8 + i]; high[2 * i + 1] = b[8 + i]
-    }
     if count >= 32 {
-        storeVector(low, to: pointer)
-        storeVector(high, to: pointer + 16)
+        for i in 0..<16 {
+            pointer[2 * i] = a[i]
+            pointer[2 * i + 1] = b[i]
+        }
     } else {
-        storeVector(low, to: pointer, count: min(count, 16))
-        if count > 16 { storeVector(high, to: pointer + 16, count: count - 16) }
+        for i in 0..<count { pointer[i] = i % 2 == 0 ? a[i / 2] : b[i / 2] }
     }
 }
