@@ -318,11 +318,12 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 /// `biasGradient[o] = Σ_{n,y,x} outputGradient[n][o][y][x]`.
 ///
 /// With at least 12 output channels (three quarters of a vector), vectors
-/// hold 16 output channels and each weight is one lane summed over all pixels
-/// in order; otherwise vectors hold 16 pixels and each weight is the sum of
-/// 16 lane-wise partial sums. Either way every parallel block owns a disjoint
-/// set of weights, so no sum crosses blocks and the result does not depend on
-/// `threads`. The bias gradient sums 16 lane-wise partial sums per channel.
+/// hold 16 output channels and each weight is one lane, summed per block of
+/// rows and then over the blocks in order; otherwise vectors hold 16 pixels,
+/// each weight is the sum of 16 lane-wise partial sums, and every block owns
+/// a disjoint set of weights. Either way the order of every sum is fixed by
+/// the geometry, so the result does not depend on `threads`. The bias
+/// gradient sums 16 lane-wise partial sums per channel.
 ///
 /// - Parameters:
 ///   - input: `[N, Cin, H, W]`.
@@ -371,7 +372,8 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
 
 /// The weight gradient with 16 output channels per vector (for `Cout` of 12
 /// or more): `dW[o][j] = Σ_pixels gᵀ[pixel][o] · tap_j(pixel)` for the taps
-/// `j = (c, ky, kx)`, each block owning a range of taps for 16 channels.
+/// `j = (c, ky, kx)`. Each block takes 16 channels and a range of rows of one
+/// image and keeps its own partial sums; they are added in block order.
 ///
 /// - Parameters:
 ///   - planes: the input as phase planes (``PhasePlaneLayout``).
@@ -384,22 +386,6 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
     let ho = g.outputHeight, wo = g.outputWidth, width = kernelVectorWidth
     let cin = g.inputChannels, cout = g.outputChannels, kh = g.kernelHeight, kw = g.kernelWidth
     let outputBlocks = (cout + width - 1) / width
-
-    // The output gradient as [n][output block][y][x][16 channels], zero beyond Cout.
-    let transposedCount = g.batch * outputBlocks * ho * wo * width
-    let transposed = UnsafeMutablePointer<S>.allocate(capacity: transposedCount)
-    defer { transposed.deallocate() }
-    let transposedOut = SendablePointer(transposed)
-    Parallel.forEachBlock(g.batch * outputBlocks, threads: threads) { block in
-        let n = block / outputBlocks, ob = block % outputBlocks
-        let destination = transposedOut.base + block * ho * wo * width
-        let valid = min(width, cout - ob * width), source = outputGradient + (n * cout + ob * width) * ho * wo
-        for pixel in 0..<(ho * wo) {
-            let vector = destination + pixel * width
-            for lane in 0..<valid { vector[lane] = source[lane * ho * wo + pixel] }
-            for lane in valid..<width { vector[lane] = 0 }
-        }
-    }
 
     // Taps j = (c, ky, kx): offsets into the phase planes, as in the forward pass.
     let programLength = cin * kh * kw
@@ -414,37 +400,61 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
         }
     }
     let tapGroups = (programLength + 3) / 4
-    let tapRanges = min(tapGroups, max(1, (weightGradientBlocks + outputBlocks - 1) / outputBlocks))
-    let sumCount = outputBlocks * tapGroups * 4
+    // Blocks: (16 output channels) × (range of output rows of one image);
+    // each sums all taps over its rows into its own partial sums, which are
+    // added afterwards in block order.
+    let rowRanges = min(ho, max(1, (weightGradientBlocks + outputBlocks * g.batch - 1) / (outputBlocks * g.batch)))
+    let blocks = outputBlocks * g.batch * rowRanges
+    let sumCount = blocks * tapGroups * 4
     let partials = UnsafeMutablePointer<SIMD16<S>>.allocate(capacity: sumCount)
     defer { partials.deallocate() }
     partials.initialize(repeating: SIMD16<S>(), count: sumCount)
 
     // Rows per sweep: about 512 pixels, so the gradient rows stay in cache.
+    // Each sweep first copies its rows of 16 gradient channels into a
+    // pixel-major scratch [row][x][16 channels] (zero beyond Cout).
     let rowGroup = max(1, min(ho, 512 / wo))
-    let gradient = UnsafePointer(transposed), program = UnsafePointer(offsets)
-    let sums = SendablePointer(partials), out = SendablePointer(weightGradient)
-    Parallel.forEachBlock(outputBlocks * tapRanges, threads: threads) { block in
-        let ob = block / tapRanges
-        let groups = Parallel.range(of: block % tapRanges, splitting: tapGroups, into: tapRanges)
-        let blockSums = sums.base + ob * tapGroups * 4
-        for n in 0..<g.batch {
-            var y0 = 0
-            while y0 < ho {
-                let rows = min(rowGroup, ho - y0)
-                let gradientRows = gradient + ((n * outputBlocks + ob) * ho + y0) * wo * width
-                let input = planes + n * layout.imageCount + y0 * g.strideY * layout.planeWidth
-                for group in groups {
-                    broadcastTapsDispatch(taps: min(4, programLength - 4 * group), gradient: gradientRows, input: input,
-                                          offsets: program + 4 * group, inputRowStride: g.strideY * layout.planeWidth,
-                                          rows: rows, width: wo, sums: blockSums + 4 * group)
+    let scratchPerBlock = rowGroup * wo * width
+    let scratch = UnsafeMutablePointer<S>.allocate(capacity: blocks * scratchPerBlock)
+    defer { scratch.deallocate() }
+    let program = UnsafePointer(offsets)
+    let sums = SendablePointer(partials), scratchBase = SendablePointer(scratch)
+    Parallel.forEachBlock(blocks, threads: threads) { block in
+        let ob = block / (g.batch * rowRanges), n = (block / rowRanges) % g.batch
+        let rows = Parallel.range(of: block % rowRanges, splitting: ho, into: rowRanges)
+        let blockSums = sums.base + block * tapGroups * 4
+        let transposed = scratchBase.base + block * scratchPerBlock
+        let valid = min(width, cout - ob * width)
+        var y0 = rows.lowerBound
+        while y0 < rows.upperBound {
+            let count = min(rowGroup, rows.upperBound - y0)
+            let source = outputGradient + ((n * cout + ob * width) * ho + y0) * wo
+            for lane in 0..<width {
+                if lane < valid {
+                    let channel = source + lane * ho * wo
+                    for pixel in 0..<(count * wo) { transposed[pixel * width + lane] = channel[pixel] }
+                } else {
+                    for pixel in 0..<(count * wo) { transposed[pixel * width + lane] = 0 }
                 }
-                y0 += rows
             }
+            let input = planes + n * layout.imageCount + y0 * g.strideY * layout.planeWidth
+            for group in 0..<tapGroups {
+                broadcastTapsDispatch(taps: min(4, programLength - 4 * group), gradient: transposed, input: input,
+                                      offsets: program + 4 * group, inputRowStride: g.strideY * layout.planeWidth,
+                                      rows: count, width: wo, sums: blockSums + 4 * group)
+            }
+            y0 += count
         }
-        for j in (4 * groups.lowerBound)..<min(programLength, 4 * groups.upperBound) {
+    }
+    // Add the partial sums of each output block's row blocks in order.
+    for ob in 0..<outputBlocks {
+        for j in 0..<programLength {
+            var total = SIMD16<S>()
+            for part in 0..<(g.batch * rowRanges) {
+                total += partials[(ob * g.batch * rowRanges + part) * tapGroups * 4 + j]
+            }
             for lane in 0..<width where ob * width + lane < cout {
-                out.base[(ob * width + lane) * programLength + j] = blockSums[j][lane]
+                weightGradient[(ob * width + lane) * programLength + j] = total[lane]
             }
         }
     }
