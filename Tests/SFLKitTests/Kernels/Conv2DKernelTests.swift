@@ -123,6 +123,8 @@ private let geometries: [Conv2DGeometry] = [
                    strideY: 1, strideX: 1, padTop: 0, padBottom: 2, padLeft: 1, padRight: 0),
     Conv2DGeometry(batch: 1, inputChannels: 8, inputHeight: 5, inputWidth: 4, outputChannels: 8, kernelSize: 3, padding: 3),
     Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 6, inputWidth: 37, outputChannels: 32, kernelSize: 3, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 5, inputHeight: 8, inputWidth: 37, outputChannels: 4, kernelHeight: 4, kernelWidth: 5,
+                   strideY: 2, strideX: 2, padTop: 2, padBottom: 1, padLeft: 2, padRight: 3),
     Conv2DGeometry(batch: 1, inputChannels: 2, inputHeight: 5, inputWidth: 20, outputChannels: 2, kernelHeight: 1, kernelWidth: 4,
                    strideY: 3, strideX: 4, padTop: 1, padBottom: 1, padLeft: 3, padRight: 0),
 ]
