@@ -15,6 +15,9 @@ private let rowBlocksPerImage = 16
 /// sweep reads stay in the level-1 cache.
 private let forwardChannelGroup = 4
 
+/// Output rows whose input rows the direct forward pass packs at a time.
+private let forwardRowChunk = 4
+
 /// Output rows the weight gradient sweeps before moving to the next
 /// (channel, kernel row, tap) accumulator set.
 private let weightGradientRowGroup = 8
@@ -31,8 +34,8 @@ private let weightGradientBlocks = 16
 ///
 /// 3×3 stride-1 geometries with at least 8 input and output channels use Winograd F(2×2, 3×3)
 /// (``conv2DForwardWinograd(input:weight:bias:output:geometry:threads:)``).
-/// Otherwise the input is copied into zero-padded phase planes
-/// (``PhasePlaneLayout``) and each block of 16 output pixels × 4 output
+/// Otherwise each parallel block copies the input rows it needs, a few output
+/// rows at a time, into zero-padded phase planes (``PhasePlaneLayout``) and each block of 16 output pixels × 4 output
 /// channels is one tap program over `Cin·kh·kw` taps.
 ///
 /// - Parameters:
@@ -50,11 +53,6 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
         conv2DForwardWinograd(input: input, weight: weight, bias: bias, output: output, geometry: g, threads: threads)
         return
     }
-    let layout = PhasePlaneLayout(geometry: g)
-    let planes = UnsafeMutablePointer<S>.allocate(capacity: layout.totalCount)
-    defer { planes.deallocate() }
-    packPhasePlanes(input: input, planes: planes, layout: layout, geometry: g, threads: threads)
-
     let taps = g.kernelHeight * g.kernelWidth
     let cin = g.inputChannels, cout = g.outputChannels, block = gatherChannelBlock
     let outputBlocks = (cout + block - 1) / block
@@ -74,44 +72,72 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
     defer { packedBias.deallocate() }
     for o in 0..<(outputBlocks * block) { packedBias[o] = o < cout ? (bias?[o] ?? 0) : 0 }
 
-    // Offset of (c, ky, kx) from the plane position of output pixel (0, 0).
+    // Each block packs the input rows of `forwardRowChunk` output rows at a
+    // time into its own phase planes [c][phase][local row][planeWidth], which
+    // stay in the level-2 cache while they are used.
+    let layout = PhasePlaneLayout(geometry: g)
+    let localRows = (forwardRowChunk - 1) * g.strideY + g.kernelHeight
+    let localPlane = localRows * layout.planeWidth, localChannel = layout.phases * localPlane
+    // Offset of (c, ky, kx) from the local plane position of output pixel (0, 0).
     let offsets = UnsafeMutablePointer<Int>.allocate(capacity: programLength)
     defer { offsets.deallocate() }
     for c in 0..<cin {
         for ky in 0..<g.kernelHeight {
             for kx in 0..<g.kernelWidth {
-                offsets[(c * g.kernelHeight + ky) * g.kernelWidth + kx] = c * layout.channelCount
-                    + (kx % g.strideX) * layout.planeCount + ky * layout.planeWidth + kx / g.strideX
+                offsets[(c * g.kernelHeight + ky) * g.kernelWidth + kx] = c * localChannel
+                    + (kx % g.strideX) * localPlane + ky * layout.planeWidth + kx / g.strideX
             }
         }
     }
 
     let ho = g.outputHeight, wo = g.outputWidth
     let rowBlocks = min(ho, rowBlocksPerImage)
-    let out = SendablePointer(output)
-    let planesBase = UnsafePointer(planes), weights = UnsafePointer(packed)
+    let blocks = g.batch * rowBlocks
+    let scratch = UnsafeMutablePointer<S>.allocate(capacity: blocks * cin * localChannel)
+    defer { scratch.deallocate() }
+    let out = SendablePointer(output), scratchBase = SendablePointer(scratch)
+    let weights = UnsafePointer(packed)
     let biases = bias == nil ? nil : UnsafePointer(packedBias), program = UnsafePointer(offsets)
-    Parallel.forEachBlock(g.batch * rowBlocks, threads: threads) { rowBlock in
+    Parallel.forEachBlock(blocks, threads: threads) { rowBlock in
         let n = rowBlock / rowBlocks
-        for y in Parallel.range(of: rowBlock % rowBlocks, splitting: ho, into: rowBlocks) {
-            let rowBase = planesBase + n * layout.imageCount + y * g.strideY * layout.planeWidth
-            var c0 = 0
-            while c0 < cin {
-                let groupTaps = min(forwardChannelGroup, cin - c0) * taps, first = c0 * taps
-                var x0 = 0
-                while x0 < wo {
-                    let lanes = min(kernelVectorWidth, wo - x0)
-                    for ob in 0..<outputBlocks {
-                        gatherTapProgram(outputs: min(block, cout - ob * block), source: rowBase + x0, offsets: program + first,
-                                         weights: weights + (ob * programLength + first) * block, count: groupTaps,
-                                         initial: biases.map { $0 + ob * block }, accumulate: c0 > 0,
-                                         destination: out.base + ((n * cout + ob * block) * ho + y) * wo + x0,
-                                         channelStride: ho * wo, lanes: lanes)
+        let planes = scratchBase.base + rowBlock * cin * localChannel
+        let rows = Parallel.range(of: rowBlock % rowBlocks, splitting: ho, into: rowBlocks)
+        var chunkStart = rows.lowerBound
+        while chunkStart < rows.upperBound {
+            let chunkRows = min(forwardRowChunk, rows.upperBound - chunkStart)
+            let firstRow = chunkStart * g.strideY, neededRows = (chunkRows - 1) * g.strideY + g.kernelHeight
+            for c in 0..<cin {
+                let channel = input + (n * cin + c) * g.inputHeight * g.inputWidth
+                for phase in 0..<layout.phases {
+                    for r in 0..<neededRows {
+                        packPhaseRow(channel: channel, row: firstRow + r, phase: phase,
+                                     destination: planes + c * localChannel + phase * localPlane + r * layout.planeWidth,
+                                     planeWidth: layout.planeWidth, geometry: g)
                     }
-                    x0 += kernelVectorWidth
                 }
-                c0 += forwardChannelGroup
             }
+            for y in chunkStart..<(chunkStart + chunkRows) {
+                let rowBase = UnsafePointer(planes + (y - chunkStart) * g.strideY * layout.planeWidth)
+                var c0 = 0
+                while c0 < cin {
+                    let groupTaps = min(forwardChannelGroup, cin - c0) * taps, first = c0 * taps
+                    var x0 = 0
+                    while x0 < wo {
+                        let lanes = min(kernelVectorWidth, wo - x0)
+                        for ob in 0..<outputBlocks {
+                            gatherTapProgram(outputs: min(block, cout - ob * block), source: rowBase + x0,
+                                             offsets: program + first,
+                                             weights: weights + (ob * programLength + first) * block, count: groupTaps,
+                                             initial: biases.map { $0 + ob * block }, accumulate: c0 > 0,
+                                             destination: out.base + ((n * cout + ob * block) * ho + y) * wo + x0,
+                                             channelStride: ho * wo, lanes: lanes)
+                        }
+                        x0 += kernelVectorWidth
+                    }
+                    c0 += forwardChannelGroup
+                }
+            }
+            chunkStart += chunkRows
         }
     }
 }

@@ -43,47 +43,62 @@ struct PhasePlaneLayout: Sendable {
     var totalCount: Int { batch * imageCount }
 }
 
+/// Writes one row of one phase plane (see ``PhasePlaneLayout``):
+/// `destination[j] = channel[row − padTop][j·strideX + phase − padLeft]`
+/// for `j` in `0..<planeWidth`, zero where that is outside the image.
+///
+/// - Parameters:
+///   - channel: one input channel, `[H, W]`.
+///   - row: the padded row (any value; rows outside the image give zeros).
+@inline(__always)
+func packPhaseRow<S: TensorScalar>(channel: UnsafePointer<S>, row: Int, phase: Int,
+                                   destination: UnsafeMutablePointer<S>, planeWidth: Int, geometry g: Conv2DGeometry) {
+    let width = g.inputWidth, stride = g.strideX
+    let inputRow = row - g.padTop
+    if inputRow < 0 || inputRow >= g.inputHeight {
+        destination.initialize(repeating: 0, count: planeWidth)
+        return
+    }
+    // Plane columns j whose input column j·s + phase − padLeft lies in 0..<width.
+    let first = min(planeWidth, g.padLeft > phase ? (g.padLeft - phase + stride - 1) / stride : 0)
+    let end = max(first, min(planeWidth, (g.padLeft + width - phase + stride - 1) / stride))
+    destination.initialize(repeating: 0, count: first)
+    let start = first * stride + phase - g.padLeft
+    let sourceRow = channel + inputRow * width + start
+    if stride == 1 {
+        (destination + first).initialize(from: sourceRow, count: end - first)
+    } else if stride == 2 {
+        // Deinterleave 32 scalars at a time while they lie inside the row.
+        var j = 0
+        while 2 * (j + 16) <= width - start && j + 16 <= end - first {
+            let low = loadVector(sourceRow + 2 * j), high = loadVector(sourceRow + 2 * j + 16)
+            storeVector(SIMD16(lowHalf: low.evenHalf, highHalf: high.evenHalf), to: destination + first + j)
+            j += 16
+        }
+        while j < end - first {
+            destination[first + j] = sourceRow[2 * j]
+            j += 1
+        }
+    } else {
+        for j in 0..<(end - first) { destination[first + j] = sourceRow[j * stride] }
+    }
+    (destination + end).initialize(repeating: 0, count: planeWidth - end)
+}
+
 /// Copies `input` (`[N, Cin, H, W]`) into the zero-padded phase planes
 /// described by `layout` (see ``PhasePlaneLayout``), overwriting every scalar
 /// of `planes[0..<layout.totalCount]`.
 func packPhasePlanes<S: TensorScalar>(input: UnsafePointer<S>, planes: UnsafeMutablePointer<S>,
                                       layout: PhasePlaneLayout, geometry g: Conv2DGeometry, threads: Int) {
-    let height = g.inputHeight, width = g.inputWidth, stride = g.strideX, planeWidth = layout.planeWidth
     let out = SendablePointer(planes)
     Parallel.forEachBlock(layout.batch * layout.channels, threads: threads) { block in
-        let source = input + block * height * width
+        let channel = input + block * g.inputHeight * g.inputWidth
         var destination = out.base + block * layout.channelCount
         for phase in 0..<layout.phases {
-            // Plane columns j whose input column j·s + phase − padLeft lies in 0..<width.
-            let first = min(planeWidth, g.padLeft > phase ? (g.padLeft - phase + stride - 1) / stride : 0)
-            let end = max(first, min(planeWidth, (g.padLeft + width - phase + stride - 1) / stride))
             for row in 0..<layout.rows {
-                let inputRow = row - g.padTop
-                if inputRow < 0 || inputRow >= height {
-                    destination.initialize(repeating: 0, count: planeWidth)
-                } else {
-                    destination.initialize(repeating: 0, count: first)
-                    let sourceRow = source + inputRow * width + (first * stride + phase - g.padLeft)
-                    if stride == 1 {
-                        (destination + first).initialize(from: sourceRow, count: end - first)
-                    } else if stride == 2 {
-                        // Deinterleave 32 scalars at a time while they lie inside the row.
-                        var j = 0
-                        while 2 * (j + 16) <= width - (first * 2 + phase - g.padLeft) && j + 16 <= end - first {
-                            let low = loadVector(sourceRow + 2 * j), high = loadVector(sourceRow + 2 * j + 16)
-                            storeVector(SIMD16(lowHalf: low.evenHalf, highHalf: high.evenHalf), to: destination + first + j)
-                            j += 16
-                        }
-                        while j < end - first {
-                            destination[first + j] = sourceRow[2 * j]
-                            j += 1
-                        }
-                    } else {
-                        for j in 0..<(end - first) { destination[first + j] = sourceRow[j * stride] }
-                    }
-                    (destination + end).initialize(repeating: 0, count: planeWidth - end)
-                }
-                destination += planeWidth
+                packPhaseRow(channel: channel, row: row, phase: phase, destination: destination,
+                             planeWidth: layout.planeWidth, geometry: g)
+                destination += layout.planeWidth
             }
         }
     }
