@@ -125,26 +125,24 @@ func conv2DForwardWinograd<S: TensorScalar>(input: UnsafePointer<S>, weight: Uns
                     let even = image + n * layout.imageCount + c * layout.channelCount + 2 * ty * layout.planeWidth + t0
                     let odd = even + layout.planeCount
                     let tile = v + c * 16
-                    // Rows of d, each as 4 column vectors.
-                    @inline(__always) func row(_ i: Int) -> (SIMD16<S>, SIMD16<S>, SIMD16<S>, SIMD16<S>) {
-                        let offset = i * layout.planeWidth
-                        return (loadVector(even + offset), loadVector(odd + offset),
-                                loadVector(even + offset + 1), loadVector(odd + offset + 1))
+                    // Two passes keep few vectors live: first d B row by row
+                    // (ξ = 4i + b holds (d B)[i][b]), then Bᵀ (d B) column by column.
+                    for i in 0..<4 {
+                        let row = even + i * layout.planeWidth, rowOdd = odd + i * layout.planeWidth
+                        let d0 = loadVector(row), d1 = loadVector(rowOdd)
+                        let d2 = loadVector(row + 1), d3 = loadVector(rowOdd + 1)
+                        tile[4 * i] = d0 - d2
+                        tile[4 * i + 1] = d1 + d2
+                        tile[4 * i + 2] = d2 - d1
+                        tile[4 * i + 3] = d1 - d3
                     }
-                    let d0 = row(0), d1 = row(1), d2 = row(2), d3 = row(3)
-                    // Bᵀ d: combine rows.
-                    let r0 = (d0.0 - d2.0, d0.1 - d2.1, d0.2 - d2.2, d0.3 - d2.3)
-                    let r1 = (d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3)
-                    let r2 = (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3)
-                    let r3 = (d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3)
-                    // (Bᵀ d) B: combine columns.
-                    @inline(__always) func store(_ r: (SIMD16<S>, SIMD16<S>, SIMD16<S>, SIMD16<S>), _ a: Int) {
-                        tile[4 * a] = r.0 - r.2
-                        tile[4 * a + 1] = r.1 + r.2
-                        tile[4 * a + 2] = r.2 - r.1
-                        tile[4 * a + 3] = r.1 - r.3
+                    for b in 0..<4 {
+                        let e0 = tile[b], e1 = tile[4 + b], e2 = tile[8 + b], e3 = tile[12 + b]
+                        tile[b] = e0 - e2
+                        tile[4 + b] = e1 + e2
+                        tile[8 + b] = e2 - e1
+                        tile[12 + b] = e1 - e3
                     }
-                    store(r0, 0); store(r1, 1); store(r2, 2); store(r3, 3)
                 }
                 let columns = min(2 * lanes, wo - 2 * t0)
                 for ob in 0..<outputBlocks {
