@@ -1,10 +1,10 @@
-/// Direct 2-D convolution kernels (forward, input gradient, weight gradient)
-/// vectorised over 16 consecutive pixels of one row and register-blocked over
-/// channels. See ``Conv2DGeometry`` for the semantics and layouts.
-///
-/// Every kernel splits its work into blocks chosen from the geometry alone;
-/// each block writes disjoint memory and sums in a fixed order, so results are
-/// bit-identical for any `threads`.
+// Direct 2-D convolution kernels (forward, input gradient, weight gradient)
+// vectorised over 16 consecutive pixels of one row and register-blocked over
+// channels. See ``Conv2DGeometry`` for the semantics and layouts.
+//
+// Every kernel splits its work into blocks chosen from the geometry alone;
+// each block writes disjoint memory and sums in a fixed order, so results are
+// bit-identical for any `threads`.
 
 /// Parallel blocks per image for the row-split kernels (forward and input
 /// gradient); fewer when the image has fewer rows.
@@ -32,11 +32,13 @@ private let weightGradientBlocks = 16
 /// `output[n][o][y][x] = bias[o] + Σ_{c,ky,kx} weight[o][c][ky][kx] ·
 /// input[n][c][y·sy + ky − padTop][x·sx + kx − padLeft]` (zero outside the input).
 ///
-/// 3×3 stride-1 geometries with at least 8 input and output channels use Winograd F(2×2, 3×3)
+/// 3×3 stride-1 geometries with at least 8 input and output channels use
+/// Winograd F(2×2, 3×3)
 /// (``conv2DForwardWinograd(input:weight:bias:output:geometry:threads:)``).
 /// Otherwise each parallel block copies the input rows it needs, a few output
-/// rows at a time, into zero-padded phase planes (``PhasePlaneLayout``) and each block of 16 output pixels × 4 output
-/// channels is one tap program over `Cin·kh·kw` taps.
+/// rows at a time, into zero-padded phase planes (``PhasePlaneLayout``), and
+/// each block of 16 output pixels × 4 output channels is one tap program over
+/// the `Cin·kh·kw` taps, summed 4 input channels at a time.
 ///
 /// - Parameters:
 ///   - input: `[N, Cin, H, W]`.

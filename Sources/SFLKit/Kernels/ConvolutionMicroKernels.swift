@@ -1,11 +1,11 @@
-/// The innermost loops of the direct convolution kernels: register blocks of
-/// `SIMD16` accumulators that the compiler keeps in registers.
-///
-/// Each takes its block shape (how many channels or taps are live) as a
-/// generic parameter conforming to ``BlockCount``, so that generic
-/// specialisation compiles one copy per shape with the count as a constant
-/// and the unused accumulators disappear; the `…Dispatch` functions pick the
-/// copy from a run-time count.
+// The innermost loops of the direct convolution kernels: register blocks of
+// `SIMD16` accumulators that the compiler keeps in registers.
+//
+// Each takes its block shape (how many channels or taps are live) as a
+// generic parameter conforming to ``BlockCount``, so that generic
+// specialisation compiles one copy per shape with the count as a constant
+// and the unused accumulators disappear; the `…Dispatch` functions pick the
+// copy from a run-time count.
 
 /// A block size known at compile time (1 to 4).
 protocol BlockCount {

@@ -1,17 +1,17 @@
-/// 3×3, stride-1 cross-correlation by Winograd's minimal filtering algorithm
-/// F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural
-/// Networks", 2016): each 2×2 output tile costs 16 multiplies per channel pair
-/// instead of 36.
-///
-/// With the tile `d` (4×4 input pixels), the filter `w` (3×3) and
-///
-///     Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]
-///     G  = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
-///     Aᵀ = [1 1 1 0; 0 1 −1 −1]
-///
-/// the output tile is `Aᵀ [Σ_c (G w_c Gᵀ) ⊙ (Bᵀ d_c B)] A`. The sum over input
-/// channels of the 16 element-wise products is 16 small matrix products, done
-/// here 16 tiles at a time (one tile per vector lane, tiles along a row).
+// 3×3, stride-1 cross-correlation by Winograd's minimal filtering algorithm
+// F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural
+// Networks", 2016): each 2×2 output tile costs 16 multiplies per channel pair
+// instead of 36.
+//
+// With the tile `d` (4×4 input pixels), the filter `w` (3×3) and
+//
+//     Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]
+//     G  = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
+//     Aᵀ = [1 1 1 0; 0 1 −1 −1]
+//
+// the output tile is `Aᵀ [Σ_c (G w_c Gᵀ) ⊙ (Bᵀ d_c B)] A`. The sum over input
+// channels of the 16 element-wise products is 16 small matrix products, done
+// here 16 tiles at a time (one tile per vector lane, tiles along a row).
 
 /// Whether ``conv2DForwardWinograd(input:weight:bias:output:geometry:threads:)``
 /// handles `geometry`: a 3×3 kernel with both strides 1.
