@@ -37,7 +37,8 @@ private let weightGradientBlocks = 16
 /// (``conv2DForwardWinograd(input:weight:bias:output:geometry:threads:)``).
 /// Otherwise each parallel block copies the input rows it needs, a few output
 /// rows at a time, into zero-padded phase planes (``PhasePlaneLayout``), and
-/// each block of 16 output pixels × 4 output channels is one tap program over
+/// each block of 16 output pixels × ``gatherChannelBlock`` output channels is
+/// one tap program over
 /// the `Cin·kh·kw` taps, summed 4 input channels at a time.
 ///
 /// - Parameters:
@@ -60,7 +61,7 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
     let outputBlocks = (cout + block - 1) / block
     let programLength = cin * taps
 
-    // Weights as [outputBlock][c][ky·kw + kx][4 channels], zero beyond Cout.
+    // Weights as [outputBlock][c][ky·kw + kx][block channels], zero beyond Cout.
     let packedCount = outputBlocks * programLength * block
     let packed = UnsafeMutablePointer<S>.allocate(capacity: packedCount)
     defer { packed.deallocate() }
@@ -224,7 +225,7 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                       rows: rows, geometry: g, threads: threads)
 
     // One tap program per (ρ, p): offsets over (o, k, m) relative to
-    // (o = 0, row r, column q), and weights [inputBlock][ρ][p][(o, k, m)][4].
+    // (o = 0, row r, column q), and weights [inputBlock][ρ][p][(o, k, m)][block channels].
     var programStart = [Int](repeating: 0, count: sy * sx + 1)
     for rho in 0..<sy {
         for p in 0..<sx {

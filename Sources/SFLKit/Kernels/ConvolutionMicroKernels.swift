@@ -21,12 +21,24 @@ enum BlockOf3: BlockCount { static var value: Int { 3 } }
 /// Block size 4.
 enum BlockOf4: BlockCount { static var value: Int { 4 } }
 
-/// Channels computed together by one gather register block.
+#if SFLKIT_WIDE_REGISTERS
+/// Channels computed together by one gather register block: 4 (16
+/// accumulator vectors of 16 lanes) when the build targets 16 256-bit
+/// registers or more (`-Xswiftc -target-cpu -Xswiftc native
+/// -Xswiftc -DSFLKIT_WIDE_REGISTERS`).
 let gatherChannelBlock = 4
+#else
+/// Channels computed together by one gather register block: 2, so the
+/// accumulators (2 × 16 lanes = 8 SSE registers) fit the 16 registers of the
+/// default x86-64 build without spilling. Builds for AVX2 or AVX-512 are
+/// faster with 4 (compile with `-DSFLKIT_WIDE_REGISTERS`).
+let gatherChannelBlock = 2
+#endif
 
 /// Runs a *tap program* over 16 consecutive pixels and stores the result:
 /// for each of `outputs` (≤ 4) channels `k`,
-/// `destination[k·channelStride + lane] = initial[k] + Σ_t source[offsets[t] + lane] · weights[4t + k]`
+/// `destination[k·channelStride + lane] = initial[k] + Σ_t source[offsets[t] + lane] · weights[B·t + k]`,
+/// `B = gatherChannelBlock`,
 /// for `lane` in `0..<lanes`; when `accumulate` is true the current
 /// destination values take the place of `initial`.
 ///
@@ -37,7 +49,7 @@ let gatherChannelBlock = 4
 ///   - source: base of the gather; `source[offsets[t] ..< offsets[t] + 16]`
 ///     must be readable for every `t`.
 ///   - offsets: `count` offsets.
-///   - weights: `count × 4` weights, four per tap (one per channel; lanes
+///   - weights: `count × B` weights, `B` per tap (one per channel; entries
 ///     beyond `outputs` are ignored).
 ///   - initial: `outputs` starting values (the bias), or `nil` for zeros.
 ///   - accumulate: whether to add to the values already in `destination`.

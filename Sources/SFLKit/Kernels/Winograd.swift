@@ -62,7 +62,7 @@ func conv2DForwardWinograd<S: TensorScalar>(input: UnsafePointer<S>, weight: Uns
     defer { planes.deallocate() }
     packPhasePlanes(input: input, planes: planes, layout: layout, geometry: tiled, threads: threads)
 
-    // Transformed weights U = G w Gᵀ as [outputBlock][ξ][c][4], ξ = 4a + b.
+    // Transformed weights U = G w Gᵀ as [outputBlock][ξ][c][block channels], ξ = 4a + b.
     let outputBlocks = (cout + block - 1) / block
     let packedCount = outputBlocks * 16 * cin * block
     let packed = UnsafeMutablePointer<S>.allocate(capacity: packedCount)
