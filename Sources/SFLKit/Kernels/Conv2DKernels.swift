@@ -428,13 +428,14 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
             }
         }
     }
-    let tapGroups = (programLength + 3) / 4
+    let tapBlock = broadcastTapBlock
+    let tapGroups = (programLength + tapBlock - 1) / tapBlock
     // Blocks: (16 output channels) × (range of output rows of one image);
     // each sums all taps over its rows into its own partial sums, which are
     // added afterwards in block order.
     let rowRanges = min(ho, max(1, (weightGradientBlocks + outputBlocks * g.batch - 1) / (outputBlocks * g.batch)))
     let blocks = outputBlocks * g.batch * rowRanges
-    let sumCount = blocks * tapGroups * 4
+    let sumCount = blocks * tapGroups * tapBlock
     let partials = UnsafeMutablePointer<SIMD16<S>>.allocate(capacity: sumCount)
     defer { partials.deallocate() }
     partials.initialize(repeating: SIMD16<S>(), count: sumCount)
@@ -451,7 +452,7 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
     Parallel.forEachBlock(blocks, threads: threads) { block in
         let ob = block / (g.batch * rowRanges), n = (block / rowRanges) % g.batch
         let rows = Parallel.range(of: block % rowRanges, splitting: ho, into: rowRanges)
-        let blockSums = sums.base + block * tapGroups * 4
+        let blockSums = sums.base + block * tapGroups * tapBlock
         let transposed = scratchBase.base + block * scratchPerBlock
         let valid = min(width, cout - ob * width)
         var y0 = rows.lowerBound
@@ -468,9 +469,10 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
             }
             let input = planes + n * layout.imageCount + y0 * g.strideY * layout.planeWidth
             for group in 0..<tapGroups {
-                broadcastTapsDispatch(taps: min(4, programLength - 4 * group), gradient: transposed, input: input,
-                                      offsets: program + 4 * group, inputRowStride: g.strideY * layout.planeWidth,
-                                      rows: count, width: wo, sums: blockSums + 4 * group)
+                broadcastTapsDispatch(taps: min(tapBlock, programLength - tapBlock * group), gradient: transposed,
+                                      input: input, offsets: program + tapBlock * group,
+                                      inputRowStride: g.strideY * layout.planeWidth,
+                                      rows: count, width: wo, sums: blockSums + tapBlock * group)
             }
             y0 += count
         }
@@ -480,7 +482,7 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
         for j in 0..<programLength {
             var total = SIMD16<S>()
             for part in 0..<(g.batch * rowRanges) {
-                total += partials[(ob * g.batch * rowRanges + part) * tapGroups * 4 + j]
+                total += partials[(ob * g.batch * rowRanges + part) * tapGroups * tapBlock + j]
             }
             for lane in 0..<width where ob * width + lane < cout {
                 weightGradient[(ob * width + lane) * programLength + j] = total[lane]

@@ -27,12 +27,20 @@ enum BlockOf4: BlockCount { static var value: Int { 4 } }
 /// registers or more (`-Xswiftc -target-cpu -Xswiftc native
 /// -Xswiftc -DSFLKIT_WIDE_REGISTERS`).
 let gatherChannelBlock = 4
+
+/// Taps the channel-vector weight gradient accumulates together (16-lane
+/// accumulators; see ``gatherChannelBlock`` for the choice).
+let broadcastTapBlock = 4
 #else
 /// Channels computed together by one gather register block: 2, so the
 /// accumulators (2 × 16 lanes = 8 SSE registers) fit the 16 registers of the
 /// default x86-64 build without spilling. Builds for AVX2 or AVX-512 are
 /// faster with 4 (compile with `-DSFLKIT_WIDE_REGISTERS`).
 let gatherChannelBlock = 2
+
+/// Taps the channel-vector weight gradient accumulates together (16-lane
+/// accumulators; see ``gatherChannelBlock`` for the choice).
+let broadcastTapBlock = 2
 #endif
 
 /// Runs a *tap program* over 16 consecutive pixels and stores the result:
