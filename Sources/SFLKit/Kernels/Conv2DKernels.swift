@@ -1,24 +1,45 @@
-/// Direct 2-D convolution kernels (forward, input gradient, weight gradient)
-/// vectorised over 16 consecutive output pixels of one row and register-blocked
-/// over four channels. See ``Conv2DGeometry`` for the semantics and layouts.
-///
-/// Every kernel splits its work into blocks chosen from the geometry alone;
-/// each block writes disjoint memory and sums in a fixed order, so results are
-/// bit-identical for any `threads`.
+// Direct 2-D convolution kernels (forward, input gradient, weight gradient)
+// vectorised over 16 consecutive pixels of one row and register-blocked over
+// channels. See ``Conv2DGeometry`` for the semantics and layouts.
+//
+// Every kernel splits its work into blocks chosen from the geometry alone;
+// each block writes disjoint memory and sums in a fixed order, so results are
+// bit-identical for any `threads`.
 
-/// Channels computed together by one register block.
-private let channelBlock = 4
-
-/// Rows of output (or input, for the input gradient) per parallel block: the
-/// work of one image is split into this many blocks of rows (fewer if the
-/// image has fewer rows).
+/// Parallel blocks per image for the row-split kernels (forward and input
+/// gradient); fewer when the image has fewer rows.
 private let rowBlocksPerImage = 16
+
+/// Input channels the forward pass sums in one sweep over a row (more are
+/// summed in further sweeps that add to the output), so that the rows one
+/// sweep reads stay in the level-1 cache.
+private let forwardChannelGroup = 4
+
+/// Output rows whose input rows the direct forward pass packs at a time.
+private let forwardRowChunk = 4
+
+/// Output rows the weight gradient sweeps before moving to the next
+/// (channel, kernel row, tap) accumulator set.
+private let weightGradientRowGroup = 8
+
+/// Parallel blocks the weight gradient aims for (groups of output channels ×
+/// groups of input channels or of taps).
+private let weightGradientBlocks = 16
 
 // MARK: - Forward
 
 /// Computes the cross-correlation of `input` with `weight`, plus `bias`:
 /// `output[n][o][y][x] = bias[o] + Σ_{c,ky,kx} weight[o][c][ky][kx] ·
 /// input[n][c][y·sy + ky − padTop][x·sx + kx − padLeft]` (zero outside the input).
+///
+/// 3×3 stride-1 geometries with at least 8 input and output channels use
+/// Winograd F(2×2, 3×3)
+/// (``conv2DForwardWinograd(input:weight:bias:output:geometry:threads:)``).
+/// Otherwise each parallel block copies the input rows it needs, a few output
+/// rows at a time, into zero-padded phase planes (``PhasePlaneLayout``), and
+/// each block of 16 output pixels × ``gatherChannelBlock`` output channels is
+/// one tap program over
+/// the `Cin·kh·kw` taps, summed 4 input channels at a time.
 ///
 /// - Parameters:
 ///   - input: `[N, Cin, H, W]`.
@@ -31,80 +52,95 @@ private let rowBlocksPerImage = 16
 func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePointer<S>, bias: UnsafePointer<S>?,
                                     output: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry, threads: Int) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
-    let layout = PhasePlaneLayout(geometry: g)
-    let planes = UnsafeMutablePointer<S>.allocate(capacity: layout.totalCount)
-    defer { planes.deallocate() }
-    packPhasePlanes(input: input, planes: planes, layout: layout, geometry: g, threads: threads)
-
+    if winogradApplies(to: g) && winogradPays(for: g) {
+        conv2DForwardWinograd(input: input, weight: weight, bias: bias, output: output, geometry: g, threads: threads)
+        return
+    }
     let taps = g.kernelHeight * g.kernelWidth
-    let cin = g.inputChannels, cout = g.outputChannels
-    let outputBlocks = (cout + channelBlock - 1) / channelBlock
+    let cin = g.inputChannels, cout = g.outputChannels, block = gatherChannelBlock
+    let outputBlocks = (cout + block - 1) / block
+    let programLength = cin * taps
 
-    // Weights as [outputBlock][c][ky·kw + kx][4 channels], zero beyond Cout.
-    let packed = UnsafeMutablePointer<S>.allocate(capacity: outputBlocks * cin * taps * channelBlock)
+    // Weights as [outputBlock][c][ky·kw + kx][block channels], zero beyond Cout.
+    let packedCount = outputBlocks * programLength * block
+    let packed = UnsafeMutablePointer<S>.allocate(capacity: packedCount)
     defer { packed.deallocate() }
-    packed.initialize(repeating: 0, count: outputBlocks * cin * taps * channelBlock)
+    packed.initialize(repeating: 0, count: packedCount)
     for o in 0..<cout {
-        for c in 0..<cin {
-            for t in 0..<taps {
-                packed[(((o / channelBlock) * cin + c) * taps + t) * channelBlock + o % channelBlock] =
-                    weight[(o * cin + c) * taps + t]
-            }
+        for ct in 0..<programLength {
+            packed[((o / block) * programLength + ct) * block + o % block] = weight[o * programLength + ct]
         }
     }
-    let packedBias = UnsafeMutablePointer<S>.allocate(capacity: outputBlocks * channelBlock)
+    let packedBias = UnsafeMutablePointer<S>.allocate(capacity: outputBlocks * block)
     defer { packedBias.deallocate() }
-    for o in 0..<(outputBlocks * channelBlock) { packedBias[o] = o < cout ? (bias?[o] ?? 0) : 0 }
+    for o in 0..<(outputBlocks * block) { packedBias[o] = o < cout ? (bias?[o] ?? 0) : 0 }
 
-    // Offset of tap (ky, kx) from the plane position of output pixel (0, 0).
-    let offsets = UnsafeMutablePointer<Int>.allocate(capacity: taps)
+    // Each block packs the input rows of `forwardRowChunk` output rows at a
+    // time into its own phase planes [c][phase][local row][planeWidth], which
+    // stay in the level-2 cache while they are used.
+    let layout = PhasePlaneLayout(geometry: g)
+    let localRows = (forwardRowChunk - 1) * g.strideY + g.kernelHeight
+    let localPlane = localRows * layout.planeWidth, localChannel = layout.phases * localPlane
+    // Offset of (c, ky, kx) from the local plane position of output pixel (0, 0).
+    let offsets = UnsafeMutablePointer<Int>.allocate(capacity: programLength)
     defer { offsets.deallocate() }
-    for ky in 0..<g.kernelHeight {
-        for kx in 0..<g.kernelWidth {
-            offsets[ky * g.kernelWidth + kx] = (kx % g.strideX) * layout.planeCount + ky * layout.planeWidth + kx / g.strideX
+    for c in 0..<cin {
+        for ky in 0..<g.kernelHeight {
+            for kx in 0..<g.kernelWidth {
+                offsets[(c * g.kernelHeight + ky) * g.kernelWidth + kx] = c * localChannel
+                    + (kx % g.strideX) * localPlane + ky * layout.planeWidth + kx / g.strideX
+            }
         }
     }
 
     let ho = g.outputHeight, wo = g.outputWidth
     let rowBlocks = min(ho, rowBlocksPerImage)
-    let out = SendablePointer(output)
-    let planesBase = UnsafePointer(planes), weights = UnsafePointer(packed)
-    let biases = UnsafePointer(packedBias), tapOffsets = UnsafePointer(offsets)
-    Parallel.forEachBlock(g.batch * rowBlocks, threads: threads) { block in
-        let n = block / rowBlocks
-        let image = planesBase + n * layout.imageCount
-        for y in Parallel.range(of: block % rowBlocks, splitting: ho, into: rowBlocks) {
-            let rowBase = image + y * g.strideY * layout.planeWidth
-            var x0 = 0
-            while x0 < wo {
-                let lanes = min(kernelVectorWidth, wo - x0)
-                for ob in 0..<outputBlocks {
-                    let b = biases + ob * channelBlock
-                    var a0 = SIMD16<S>(repeating: b[0]), a1 = SIMD16<S>(repeating: b[1])
-                    var a2 = SIMD16<S>(repeating: b[2]), a3 = SIMD16<S>(repeating: b[3])
-                    var w = weights + ob * cin * taps * channelBlock
-                    var source = rowBase + x0
-                    for _ in 0..<cin {
-                        for t in 0..<taps {
-                            let v = loadVector(source + tapOffsets[t])
-                            a0 += v * SIMD16<S>(repeating: w[0])
-                            a1 += v * SIMD16<S>(repeating: w[1])
-                            a2 += v * SIMD16<S>(repeating: w[2])
-                            a3 += v * SIMD16<S>(repeating: w[3])
-                            w += channelBlock
-                        }
-                        source += layout.channelCount
+    let blocks = g.batch * rowBlocks
+    let scratch = UnsafeMutablePointer<S>.allocate(capacity: blocks * cin * localChannel)
+    defer { scratch.deallocate() }
+    let out = SendablePointer(output), scratchBase = SendablePointer(scratch)
+    let weights = UnsafePointer(packed)
+    let biases = bias == nil ? nil : UnsafePointer(packedBias), program = UnsafePointer(offsets)
+    Parallel.forEachBlock(blocks, threads: threads) { rowBlock in
+        let n = rowBlock / rowBlocks
+        let planes = scratchBase.base + rowBlock * cin * localChannel
+        let rows = Parallel.range(of: rowBlock % rowBlocks, splitting: ho, into: rowBlocks)
+        var chunkStart = rows.lowerBound
+        while chunkStart < rows.upperBound {
+            let chunkRows = min(forwardRowChunk, rows.upperBound - chunkStart)
+            let firstRow = chunkStart * g.strideY, neededRows = (chunkRows - 1) * g.strideY + g.kernelHeight
+            for c in 0..<cin {
+                let channel = input + (n * cin + c) * g.inputHeight * g.inputWidth
+                for phase in 0..<layout.phases {
+                    for r in 0..<neededRows {
+                        packPhaseRow(channel: channel, row: firstRow + r, phase: phase,
+                                     destination: planes + c * localChannel + phase * localPlane + r * layout.planeWidth,
+                                     planeWidth: layout.planeWidth, geometry: g)
                     }
-                    let o0 = ob * channelBlock
-                    let destination = out.base + ((n * cout + o0) * ho + y) * wo + x0
-                    let plane = ho * wo
-                    storeVector(a0, to: destination, count: lanes)
-                    if o0 + 1 < cout { storeVector(a1, to: destination + plane, count: lanes) }
-                    if o0 + 2 < cout { storeVector(a2, to: destination + 2 * plane, count: lanes) }
-                    if o0 + 3 < cout { storeVector(a3, to: destination + 3 * plane, count: lanes) }
                 }
-                x0 += kernelVectorWidth
             }
+            for y in chunkStart..<(chunkStart + chunkRows) {
+                let rowBase = UnsafePointer(planes + (y - chunkStart) * g.strideY * layout.planeWidth)
+                var c0 = 0
+                while c0 < cin {
+                    let groupTaps = min(forwardChannelGroup, cin - c0) * taps, first = c0 * taps
+                    var x0 = 0
+                    while x0 < wo {
+                        let lanes = min(kernelVectorWidth, wo - x0)
+                        for ob in 0..<outputBlocks {
+                            gatherTapProgram(outputs: min(block, cout - ob * block), source: rowBase + x0,
+                                             offsets: program + first,
+                                             weights: weights + (ob * programLength + first) * block, count: groupTaps,
+                                             initial: biases.map { $0 + ob * block }, accumulate: c0 > 0,
+                                             destination: out.base + ((n * cout + ob * block) * ho + y) * wo + x0,
+                                             channelStride: ho * wo, lanes: lanes)
+                        }
+                        x0 += kernelVectorWidth
+                    }
+                    c0 += forwardChannelGroup
+                }
+            }
+            chunkStart += chunkRows
         }
     }
 }
@@ -117,10 +153,17 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
 /// weight[o][c][ky][kx]` over all `(y, x, ky, kx)` with
 /// `y·sy + ky − padTop = i` and `x·sx + kx − padLeft = j`.
 ///
-/// Evaluated as a gather: for input column `j` with padded column
-/// `j + padLeft = q·sx + p`, the contributing taps are `kx = p + m·sx` at output
-/// column `x = q − m`, a correlation over a zero-padded copy of each
-/// output-gradient row; rows work the same way with `ky ≡ i + padTop (mod sy)`.
+/// Evaluated as a gather over a zero-padded copy of the output gradient. With
+/// padded coordinates `i + padTop = r·sy + ρ` and `j + padLeft = q·sx + p`
+/// (`0 ≤ ρ < sy`, `0 ≤ p < sx`), the contributing taps are `ky = ρ + k·sy` at
+/// output row `r − k` and `kx = p + m·sx` at output column `q − m`; for fixed
+/// `(ρ, p)` this is a tap program over `(o, k, m)` that is contiguous in `q`.
+///
+/// For 3×3 stride-1 geometries with at least 8 input and output channels and
+/// every padding at most 2 it is instead the
+/// forward pass of the output gradient with the kernel flipped and its
+/// channel axes swapped, padded by `2 − padding` (run by Winograd
+/// F(2×2, 3×3)).
 ///
 /// - Parameters:
 ///   - outputGradient: `[N, Cout, Ho, Wo]`.
@@ -132,47 +175,85 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                                           inputGradient: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry,
                                           threads: Int) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
+    if winogradApplies(to: g) && winogradPays(for: g) && max(g.padTop, g.padBottom, g.padLeft, g.padRight) <= 2 {
+        let transposed = Conv2DGeometry(batch: g.batch, inputChannels: g.outputChannels, inputHeight: g.outputHeight,
+                                        inputWidth: g.outputWidth, outputChannels: g.inputChannels,
+                                        kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1,
+                                        padTop: 2 - g.padTop, padBottom: 2 - g.padBottom,
+                                        padLeft: 2 - g.padLeft, padRight: 2 - g.padRight)
+        let flipped = UnsafeMutablePointer<S>.allocate(capacity: g.weightCount)
+        defer { flipped.deallocate() }
+        for o in 0..<g.outputChannels {
+            for c in 0..<g.inputChannels {
+                for tap in 0..<9 { flipped[(c * g.outputChannels + o) * 9 + 8 - tap] = weight[(o * g.inputChannels + c) * 9 + tap] }
+            }
+        }
+        conv2DForwardWinograd(input: outputGradient, weight: flipped, bias: nil, output: inputGradient,
+                              geometry: transposed, threads: threads)
+        return
+    }
     let sx = g.strideX, sy = g.strideY, kh = g.kernelHeight, kw = g.kernelWidth
-    let cin = g.inputChannels, cout = g.outputChannels
+    let cin = g.inputChannels, cout = g.outputChannels, block = gatherChannelBlock
     let ho = g.outputHeight, wo = g.outputWidth, h = g.inputHeight, w = g.inputWidth
 
-    // Taps of column phase p are kx = p + m·sx for m in 0..<tapCount(p).
-    func tapCount(_ p: Int) -> Int { p < kw ? (kw - p + sx - 1) / sx : 0 }
-    // Range of plane columns q (padded column q·sx + p) that are input columns.
+    // Taps of column phase p are kx = p + m·sx, m < columnTaps(p); of row
+    // residue ρ, ky = ρ + k·sy, k < rowTaps(ρ).
+    func columnTaps(_ p: Int) -> Int { p < kw ? (kw - p + sx - 1) / sx : 0 }
+    func rowTaps(_ rho: Int) -> Int { rho < kh ? (kh - rho + sy - 1) / sy : 0 }
+    // Plane columns q (padded column q·sx + p) that are input columns.
     func columnRange(_ p: Int) -> Range<Int> {
-        let first = g.padLeft >= p ? (g.padLeft - p + sx - 1) / sx : 0
-        let lastPadded = g.padLeft + w - 1
-        let last = lastPadded >= p ? (lastPadded - p) / sx : -1
-        return first..<max(first, last + 1)
+        let first = g.padLeft > p ? (g.padLeft - p + sx - 1) / sx : 0
+        let end = (g.padLeft + w - p + sx - 1) / sx
+        return first..<max(first, end)
     }
-    let leftPad = (kw - 1) / sx
+
+    // Zero-padded output gradient: (kw−1)/sx columns left, (kh−1)/sy rows above,
+    // and enough right and below for every vector load.
+    let leftPad = (kw - 1) / sx, topRows = (kh - 1) / sy
     var readEnd = wo
     for p in 0..<sx {
         let columns = columnRange(p)
         readEnd = max(readEnd, columns.lowerBound + roundUp(columns.count, toMultipleOf: kernelVectorWidth))
     }
+    if sx == 2 { readEnd = max(readEnd, roundUp((w + 1) / 2, toMultipleOf: kernelVectorWidth) + 1) }
     let rowWidth = leftPad + readEnd
-    let padded = UnsafeMutablePointer<S>.allocate(capacity: g.batch * cout * ho * rowWidth)
+    let rows = topRows + max(ho, (g.padTop + h - 1) / sy + 1)
+    let paddedCount = g.batch * cout * rows * rowWidth
+    let padded = UnsafeMutablePointer<S>.allocate(capacity: paddedCount)
     defer { padded.deallocate() }
-    padOutputGradientRows(outputGradient, into: padded, leftPad: leftPad, rowWidth: rowWidth, geometry: g, threads: threads)
+    padOutputGradient(outputGradient, into: padded, leftPad: leftPad, rowWidth: rowWidth, topRows: topRows,
+                      rows: rows, geometry: g, threads: threads)
 
-    // Weights as [inputBlock][phase p][o][ky][m][4 channels], zero beyond Cin.
-    let inputBlocks = (cin + channelBlock - 1) / channelBlock
-    let blockStride = cout * kh * kw * channelBlock
-    var phaseStart = [Int](repeating: 0, count: sx)
-    for p in 1..<max(sx, 1) where p < sx { phaseStart[p] = phaseStart[p - 1] + cout * kh * tapCount(p - 1) * channelBlock }
-    let packed = UnsafeMutablePointer<S>.allocate(capacity: inputBlocks * blockStride)
-    defer { packed.deallocate() }
-    packed.initialize(repeating: 0, count: inputBlocks * blockStride)
-    for c in 0..<cin {
+    // One tap program per (ρ, p): offsets over (o, k, m) relative to
+    // (o = 0, row r, column q), and weights [inputBlock][ρ][p][(o, k, m)][block channels].
+    var programStart = [Int](repeating: 0, count: sy * sx + 1)
+    for rho in 0..<sy {
         for p in 0..<sx {
-            let count = tapCount(p)
+            let index = rho * sx + p
+            programStart[index + 1] = programStart[index] + cout * rowTaps(rho) * columnTaps(p)
+        }
+    }
+    let totalTaps = programStart[sy * sx]
+    let inputBlocks = (cin + block - 1) / block
+    let offsets = UnsafeMutablePointer<Int>.allocate(capacity: max(totalTaps, 1))
+    defer { offsets.deallocate() }
+    let packedCount = max(inputBlocks * totalTaps * block, 1)
+    let packed = UnsafeMutablePointer<S>.allocate(capacity: packedCount)
+    defer { packed.deallocate() }
+    packed.initialize(repeating: 0, count: packedCount)
+    for rho in 0..<sy {
+        for p in 0..<sx {
+            var t = programStart[rho * sx + p]
             for o in 0..<cout {
-                for ky in 0..<kh {
-                    for m in 0..<count {
-                        packed[(c / channelBlock) * blockStride + phaseStart[p]
-                               + ((o * kh + ky) * count + m) * channelBlock + c % channelBlock] =
-                            weight[((o * cin + c) * kh + ky) * kw + p + m * sx]
+                for k in 0..<rowTaps(rho) {
+                    for m in 0..<columnTaps(p) {
+                        offsets[t] = (o * rows - k) * rowWidth - m
+                        let ky = rho + k * sy, kx = p + m * sx
+                        for c in 0..<cin {
+                            packed[((c / block) * totalTaps + t) * block + c % block] =
+                                weight[((o * cin + c) * kh + ky) * kw + kx]
+                        }
+                        t += 1
                     }
                 }
             }
@@ -181,61 +262,72 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 
     let rowBlocks = min(h, rowBlocksPerImage)
     let out = SendablePointer(inputGradient)
-    let source = UnsafePointer(padded), weights = UnsafePointer(packed)
-    let starts = phaseStart
-    Parallel.forEachBlock(g.batch * rowBlocks, threads: threads) { block in
-        let n = block / rowBlocks
-        let image = source + n * cout * ho * rowWidth + leftPad
-        for i in Parallel.range(of: block % rowBlocks, splitting: h, into: rowBlocks) {
-            // Kernel rows ky ≡ i + padTop (mod sy) whose output row lies in 0..<ho.
+    let source = UnsafePointer(padded), weights = UnsafePointer(packed), program = UnsafePointer(offsets)
+    let starts = programStart
+    let lanesPerBlock = 2 * block * kernelVectorWidth
+    let scatter = UnsafeMutablePointer<S>.allocate(capacity: g.batch * rowBlocks * lanesPerBlock)
+    defer { scatter.deallocate() }
+    let scratch = SendablePointer(scatter)
+    Parallel.forEachBlock(g.batch * rowBlocks, threads: threads) { rowBlock in
+        let n = rowBlock / rowBlocks
+        let image = source + n * cout * rows * rowWidth + leftPad
+        let lanesBuffer = scratch.base + rowBlock * lanesPerBlock
+        for i in Parallel.range(of: rowBlock % rowBlocks, splitting: h, into: rowBlocks) {
             let paddedRow = i + g.padTop
-            var kyFirst = paddedRow % sy
-            let lowest = paddedRow - (ho - 1) * sy
-            if lowest > kyFirst { kyFirst = lowest }
-            let kyLast = min(kh - 1, paddedRow)
+            let rho = paddedRow % sy
+            let rowBase = image + (topRows + paddedRow / sy) * rowWidth
+            if sx == 2 {
+                // Input columns 2u + e (e = 0, 1) are padded columns q·2 + p with
+                // p = (e + padLeft) % 2, q = u + (e + padLeft) / 2: compute both
+                // for 16 values of u, then interleave them into 32 columns.
+                var u0 = 0
+                while u0 < (w + 1) / 2 {
+                    for ib in 0..<inputBlocks {
+                        let outputs = min(block, cin - ib * block)
+                        for e in 0..<2 {
+                            let p = (e + g.padLeft) % 2
+                            let first = starts[rho * 2 + p], count = starts[rho * 2 + p + 1] - first
+                            gatherTapProgram(outputs: outputs, source: rowBase + u0 + (e + g.padLeft) / 2,
+                                             offsets: program + first,
+                                             weights: weights + (ib * totalTaps + first) * block, count: count,
+                                             initial: nil, destination: lanesBuffer + e * block * kernelVectorWidth,
+                                             channelStride: kernelVectorWidth, lanes: kernelVectorWidth)
+                        }
+                        let destination = out.base + ((n * cin + ib * block) * h + i) * w + 2 * u0
+                        for k in 0..<outputs {
+                            let even = lanesBuffer + k * kernelVectorWidth, odd = even + block * kernelVectorWidth
+                            storeInterleaved(loadVector(even), loadVector(odd), to: destination + k * h * w,
+                                             count: min(2 * kernelVectorWidth, w - 2 * u0))
+                        }
+                    }
+                    u0 += kernelVectorWidth
+                }
+                continue
+            }
             for p in 0..<sx {
-                let count = tapCount(p)
+                let first = starts[rho * sx + p], count = starts[rho * sx + p + 1] - first
                 let columns = columnRange(p)
                 var q0 = columns.lowerBound
                 while q0 < columns.upperBound {
                     let lanes = min(kernelVectorWidth, columns.upperBound - q0)
                     for ib in 0..<inputBlocks {
-                        var a0 = SIMD16<S>(), a1 = SIMD16<S>(), a2 = SIMD16<S>(), a3 = SIMD16<S>()
-                        if count > 0 && kyFirst <= kyLast {
-                            let blockWeights = weights + ib * blockStride + starts[p]
-                            for o in 0..<cout {
-                                var ky = kyFirst
-                                while ky <= kyLast {
-                                    let row = image + (o * ho + (paddedRow - ky) / sy) * rowWidth + q0
-                                    var wp = blockWeights + (o * kh + ky) * count * channelBlock
-                                    for m in 0..<count {
-                                        let v = loadVector(row - m)
-                                        a0 += v * SIMD16<S>(repeating: wp[0])
-                                        a1 += v * SIMD16<S>(repeating: wp[1])
-                                        a2 += v * SIMD16<S>(repeating: wp[2])
-                                        a3 += v * SIMD16<S>(repeating: wp[3])
-                                        wp += channelBlock
-                                    }
-                                    ky += sy
-                                }
-                            }
-                        }
-                        let c0 = ib * channelBlock
-                        let destination = out.base + ((n * cin + c0) * h + i) * w
-                        let plane = h * w
+                        let outputs = min(block, cin - ib * block)
+                        let destination = out.base + ((n * cin + ib * block) * h + i) * w
                         if sx == 1 {
-                            let start = destination + q0 - g.padLeft
-                            storeVector(a0, to: start, count: lanes)
-                            if c0 + 1 < cin { storeVector(a1, to: start + plane, count: lanes) }
-                            if c0 + 2 < cin { storeVector(a2, to: start + 2 * plane, count: lanes) }
-                            if c0 + 3 < cin { storeVector(a3, to: start + 3 * plane, count: lanes) }
+                            gatherTapProgram(outputs: outputs, source: rowBase + q0, offsets: program + first,
+                                             weights: weights + (ib * totalTaps + first) * block, count: count,
+                                             initial: nil, destination: destination + q0 - g.padLeft,
+                                             channelStride: h * w, lanes: lanes)
                         } else {
-                            for lane in 0..<lanes {
-                                let j = (q0 + lane) * sx + p - g.padLeft
-                                destination[j] = a0[lane]
-                                if c0 + 1 < cin { destination[j + plane] = a1[lane] }
-                                if c0 + 2 < cin { destination[j + 2 * plane] = a2[lane] }
-                                if c0 + 3 < cin { destination[j + 3 * plane] = a3[lane] }
+                            gatherTapProgram(outputs: outputs, source: rowBase + q0, offsets: program + first,
+                                             weights: weights + (ib * totalTaps + first) * block, count: count,
+                                             initial: nil, destination: lanesBuffer,
+                                             channelStride: kernelVectorWidth, lanes: kernelVectorWidth)
+                            for k in 0..<outputs {
+                                let channel = destination + k * h * w + p - g.padLeft
+                                for lane in 0..<lanes {
+                                    channel[(q0 + lane) * sx] = lanesBuffer[k * kernelVectorWidth + lane]
+                                }
                             }
                         }
                     }
@@ -254,8 +346,13 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 /// input[n][c][y·sy + ky − padTop][x·sx + kx − padLeft]` and
 /// `biasGradient[o] = Σ_{n,y,x} outputGradient[n][o][y][x]`.
 ///
-/// Each weight is summed as 16 lane-wise partial sums over pixel columns
-/// `x ≡ lane (mod 16)`, in a fixed order, then the lanes are added.
+/// With at least 12 output channels (three quarters of a vector), vectors
+/// hold 16 output channels and each weight is one lane, summed per block of
+/// rows and then over the blocks in order; otherwise vectors hold 16 pixels,
+/// each weight is the sum of 16 lane-wise partial sums, and every block owns
+/// a disjoint set of weights. Either way the order of every sum is fixed by
+/// the geometry, so the result does not depend on `threads`. The bias
+/// gradient sums 16 lane-wise partial sums per channel.
 ///
 /// - Parameters:
 ///   - input: `[N, Cin, H, W]`.
@@ -274,105 +371,17 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
     defer { planes.deallocate() }
     packPhasePlanes(input: input, planes: planes, layout: layout, geometry: g, threads: threads)
 
-    let ho = g.outputHeight, wo = g.outputWidth
-    let cin = g.inputChannels, cout = g.outputChannels, kh = g.kernelHeight, kw = g.kernelWidth
-    let rowWidth = roundUp(wo, toMultipleOf: kernelVectorWidth)
-    let padded = UnsafeMutablePointer<S>.allocate(capacity: g.batch * cout * ho * rowWidth + rowWidth)
-    defer { padded.deallocate() }
-    padOutputGradientRows(outputGradient, into: padded, leftPad: 0, rowWidth: rowWidth, geometry: g, threads: threads)
-    let zeroRow = padded + g.batch * cout * ho * rowWidth
-    zeroRow.initialize(repeating: 0, count: rowWidth)
-
-    // Blocks: (group of 4 output channels) × (group of input channels).
-    let outputGroups = (cout + channelBlock - 1) / channelBlock
-    let inputGroups = min(cin, max(1, (8 + outputGroups - 1) / outputGroups))
-    let largestInputGroup = (cin + inputGroups - 1) / inputGroups
-    let partialsPerBlock = channelBlock * largestInputGroup * kh * kw
-    let partials = UnsafeMutablePointer<SIMD16<S>>.allocate(capacity: outputGroups * inputGroups * partialsPerBlock)
-    defer { partials.deallocate() }
-    partials.initialize(repeating: SIMD16<S>(), count: outputGroups * inputGroups * partialsPerBlock)
-
-    let gradients = UnsafePointer(padded), zeros = UnsafePointer(zeroRow), image = UnsafePointer(planes)
-    let sums = SendablePointer(partials), out = SendablePointer(weightGradient)
-    let planeStride = layout.planeCount
-    Parallel.forEachBlock(outputGroups * inputGroups, threads: threads) { block in
-        let og = block / inputGroups
-        let inputs = Parallel.range(of: block % inputGroups, splitting: cin, into: inputGroups)
-        let acc = sums.base + block * partialsPerBlock  // [4][input in group][ky][kx]
-        func partial(_ ol: Int, _ cl: Int, _ ky: Int, _ kx: Int) -> UnsafeMutablePointer<SIMD16<S>> {
-            acc + ((ol * largestInputGroup + cl) * kh + ky) * kw + kx
-        }
-        for n in 0..<g.batch {
-            for y in 0..<ho {
-                // Row y of output-gradient channel `og·4 + ol`, or zeros beyond Cout.
-                func gradientRow(_ ol: Int) -> UnsafePointer<S> {
-                    let o = og * channelBlock + ol
-                    return o < cout ? gradients + ((n * cout + o) * ho + y) * rowWidth : zeros
-                }
-                for (cl, c) in inputs.enumerated() {
-                    for ky in 0..<kh {
-                        let base = image + (n * cin + c) * layout.channelCount + (y * g.strideY + ky) * layout.planeWidth
-                        for pair in 0..<(channelBlock / 2) {
-                            let ol = 2 * pair
-                            if og * channelBlock + ol >= cout { break }
-                            let g0 = gradientRow(ol), g1 = gradientRow(ol + 1)
-                            var kx = 0
-                            while kx < kw {
-                                let i0 = base + (kx % g.strideX) * planeStride + kx / g.strideX
-                                if kx + 1 < kw {
-                                    let i1 = base + ((kx + 1) % g.strideX) * planeStride + (kx + 1) / g.strideX
-                                    var s00 = partial(ol, cl, ky, kx).pointee, s01 = partial(ol, cl, ky, kx + 1).pointee
-                                    var s10 = partial(ol + 1, cl, ky, kx).pointee, s11 = partial(ol + 1, cl, ky, kx + 1).pointee
-                                    var x = 0
-                                    while x < rowWidth {
-                                        let u = loadVector(g0 + x), v = loadVector(g1 + x)
-                                        let p = loadVector(i0 + x), q = loadVector(i1 + x)
-                                        s00 += u * p; s01 += u * q
-                                        s10 += v * p; s11 += v * q
-                                        x += kernelVectorWidth
-                                    }
-                                    partial(ol, cl, ky, kx).pointee = s00; partial(ol, cl, ky, kx + 1).pointee = s01
-                                    partial(ol + 1, cl, ky, kx).pointee = s10; partial(ol + 1, cl, ky, kx + 1).pointee = s11
-                                    kx += 2
-                                } else {
-                                    var s0 = partial(ol, cl, ky, kx).pointee, s1 = partial(ol + 1, cl, ky, kx).pointee
-                                    var x = 0
-                                    while x < rowWidth {
-                                        let p = loadVector(i0 + x)
-                                        s0 += loadVector(g0 + x) * p
-                                        s1 += loadVector(g1 + x) * p
-                                        x += kernelVectorWidth
-                                    }
-                                    partial(ol, cl, ky, kx).pointee = s0; partial(ol + 1, cl, ky, kx).pointee = s1
-                                    kx += 1
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        for ol in 0..<channelBlock where og * channelBlock + ol < cout {
-            for (cl, c) in inputs.enumerated() {
-                for ky in 0..<kh {
-                    for kx in 0..<kw {
-                        out.base[(((og * channelBlock + ol) * cin + c) * kh + ky) * kw + kx] = partial(ol, cl, ky, kx).pointee.sum()
-                    }
-                }
-            }
-        }
-    }
-
     if let biasGradient {
+        let ho = g.outputHeight, wo = g.outputWidth, cout = g.outputChannels
         let bias = SendablePointer(biasGradient)
         Parallel.forEachBlock(cout, threads: threads) { o in
             var total = SIMD16<S>()
             for n in 0..<g.batch {
                 for y in 0..<ho {
-                    let row = gradients + ((n * cout + o) * ho + y) * rowWidth
+                    let row = outputGradient + ((n * cout + o) * ho + y) * wo
                     var x = 0
-                    while x < rowWidth {
-                        total += loadVector(row + x)
+                    while x < wo {
+                        total += loadVector(row + x, count: min(kernelVectorWidth, wo - x))
                         x += kernelVectorWidth
                     }
                 }
@@ -380,4 +389,187 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
             bias.base[o] = total.sum()
         }
     }
+    let cout = g.outputChannels
+    if 4 * cout >= 3 * roundUp(cout, toMultipleOf: kernelVectorWidth) {
+        weightGradientByChannelVectors(planes: planes, layout: layout, outputGradient: outputGradient,
+                                       weightGradient: weightGradient, geometry: g, threads: threads)
+    } else {
+        weightGradientByPixelVectors(planes: planes, layout: layout, outputGradient: outputGradient,
+                                     weightGradient: weightGradient, geometry: g, threads: threads)
+    }
+}
+
+/// The weight gradient with 16 output channels per vector (for `Cout` of 12
+/// or more): `dW[o][j] = Σ_pixels gᵀ[pixel][o] · tap_j(pixel)` for the taps
+/// `j = (c, ky, kx)`. Each block takes 16 channels and a range of rows of one
+/// image and keeps its own partial sums; they are added in block order.
+///
+/// - Parameters:
+///   - planes: the input as phase planes (``PhasePlaneLayout``).
+///   - outputGradient: `[N, Cout, Ho, Wo]`.
+///   - weightGradient: `[Cout, Cin, kh, kw]`, overwritten.
+private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePointer<S>, layout: PhasePlaneLayout,
+                                                             outputGradient: UnsafePointer<S>,
+                                                             weightGradient: UnsafeMutablePointer<S>,
+                                                             geometry g: Conv2DGeometry, threads: Int) {
+    let ho = g.outputHeight, wo = g.outputWidth, width = kernelVectorWidth
+    let cin = g.inputChannels, cout = g.outputChannels, kh = g.kernelHeight, kw = g.kernelWidth
+    let outputBlocks = (cout + width - 1) / width
+
+    // Taps j = (c, ky, kx): offsets into the phase planes, as in the forward pass.
+    let programLength = cin * kh * kw
+    let offsets = UnsafeMutablePointer<Int>.allocate(capacity: programLength)
+    defer { offsets.deallocate() }
+    for c in 0..<cin {
+        for ky in 0..<kh {
+            for kx in 0..<kw {
+                offsets[(c * kh + ky) * kw + kx] = c * layout.channelCount
+                    + (kx % g.strideX) * layout.planeCount + ky * layout.planeWidth + kx / g.strideX
+            }
+        }
+    }
+    let tapBlock = broadcastTapBlock
+    let tapGroups = (programLength + tapBlock - 1) / tapBlock
+    // Blocks: (16 output channels) × (range of output rows of one image);
+    // each sums all taps over its rows into its own partial sums, which are
+    // added afterwards in block order.
+    let rowRanges = min(ho, max(1, (weightGradientBlocks + outputBlocks * g.batch - 1) / (outputBlocks * g.batch)))
+    let blocks = outputBlocks * g.batch * rowRanges
+    let sumCount = blocks * tapGroups * tapBlock
+    let partials = UnsafeMutablePointer<SIMD16<S>>.allocate(capacity: sumCount)
+    defer { partials.deallocate() }
+    partials.initialize(repeating: SIMD16<S>(), count: sumCount)
+
+    // Rows per sweep: about 512 pixels, so the gradient rows stay in cache.
+    // Each sweep first copies its rows of 16 gradient channels into a
+    // pixel-major scratch [row][x][16 channels] (zero beyond Cout).
+    let rowGroup = max(1, min(ho, 512 / wo))
+    let scratchPerBlock = rowGroup * wo * width
+    let scratch = UnsafeMutablePointer<S>.allocate(capacity: blocks * scratchPerBlock)
+    defer { scratch.deallocate() }
+    let program = UnsafePointer(offsets)
+    let sums = SendablePointer(partials), scratchBase = SendablePointer(scratch)
+    Parallel.forEachBlock(blocks, threads: threads) { block in
+        let ob = block / (g.batch * rowRanges), n = (block / rowRanges) % g.batch
+        let rows = Parallel.range(of: block % rowRanges, splitting: ho, into: rowRanges)
+        let blockSums = sums.base + block * tapGroups * tapBlock
+        let transposed = scratchBase.base + block * scratchPerBlock
+        let valid = min(width, cout - ob * width)
+        var y0 = rows.lowerBound
+        while y0 < rows.upperBound {
+            let count = min(rowGroup, rows.upperBound - y0)
+            let source = outputGradient + ((n * cout + ob * width) * ho + y0) * wo
+            for lane in 0..<width {
+                if lane < valid {
+                    let channel = source + lane * ho * wo
+                    for pixel in 0..<(count * wo) { transposed[pixel * width + lane] = channel[pixel] }
+                } else {
+                    for pixel in 0..<(count * wo) { transposed[pixel * width + lane] = 0 }
+                }
+            }
+            let input = planes + n * layout.imageCount + y0 * g.strideY * layout.planeWidth
+            for group in 0..<tapGroups {
+                broadcastTapsDispatch(taps: min(tapBlock, programLength - tapBlock * group), gradient: transposed,
+                                      input: input, offsets: program + tapBlock * group,
+                                      inputRowStride: g.strideY * layout.planeWidth,
+                                      rows: count, width: wo, sums: blockSums + tapBlock * group)
+            }
+            y0 += count
+        }
+    }
+    // Add the partial sums of each output block's row blocks in order.
+    for ob in 0..<outputBlocks {
+        for j in 0..<programLength {
+            var total = SIMD16<S>()
+            for part in 0..<(g.batch * rowRanges) {
+                total += partials[(ob * g.batch * rowRanges + part) * tapGroups * tapBlock + j]
+            }
+            for lane in 0..<width where ob * width + lane < cout {
+                weightGradient[(ob * width + lane) * programLength + j] = total[lane]
+            }
+        }
+    }
+}
+
+/// The weight gradient with 16 pixels per vector (for few output channels):
+/// each weight is summed as 16 lane-wise partial sums (lane `ℓ` takes the
+/// columns `x ≡ ℓ (mod 16)`) in a fixed order, then the lanes are added.
+/// Blocks are (pair of output channels) × (group of input channels).
+///
+/// - Parameters:
+///   - planes: the input as phase planes (``PhasePlaneLayout``).
+///   - outputGradient: `[N, Cout, Ho, Wo]`.
+///   - weightGradient: `[Cout, Cin, kh, kw]`, overwritten.
+private func weightGradientByPixelVectors<S: TensorScalar>(planes: UnsafePointer<S>, layout: PhasePlaneLayout,
+                                                           outputGradient: UnsafePointer<S>,
+                                                           weightGradient: UnsafeMutablePointer<S>,
+                                                           geometry g: Conv2DGeometry, threads: Int) {
+    let ho = g.outputHeight, wo = g.outputWidth
+    let cin = g.inputChannels, cout = g.outputChannels, kh = g.kernelHeight, kw = g.kernelWidth
+    let rowWidth = roundUp(wo, toMultipleOf: kernelVectorWidth)
+    let gradientCount = g.batch * cout * ho * rowWidth
+    let padded = UnsafeMutablePointer<S>.allocate(capacity: gradientCount + ho * rowWidth)
+    defer { padded.deallocate() }
+    padOutputGradient(outputGradient, into: padded, leftPad: 0, rowWidth: rowWidth, topRows: 0, rows: ho,
+                      geometry: g, threads: threads)
+    (padded + gradientCount).initialize(repeating: 0, count: ho * rowWidth)  // a zero plane for odd Cout
+
+    // Blocks: (pair of output channels) × (group of input channels).
+    let outputPairs = (cout + 1) / 2
+    let inputGroups = min(cin, max(1, (weightGradientBlocks + outputPairs - 1) / outputPairs))
+    let largestInputGroup = (cin + inputGroups - 1) / inputGroups
+    let tapGroups = (kw + 2) / 3
+    // Per block: [input in group][ky][tap group][2 outputs × 3 taps] vectors.
+    let partialsPerBlock = largestInputGroup * kh * tapGroups * 6
+    let partialCount = outputPairs * inputGroups * partialsPerBlock
+    let partials = UnsafeMutablePointer<SIMD16<S>>.allocate(capacity: partialCount)
+    defer { partials.deallocate() }
+    partials.initialize(repeating: SIMD16<S>(), count: partialCount)
+
+    let gradients = UnsafePointer(padded), image = planes
+    let sums = SendablePointer(partials), out = SendablePointer(weightGradient)
+    let inputRowStride = g.strideY * layout.planeWidth
+    Parallel.forEachBlock(outputPairs * inputGroups, threads: threads) { block in
+        let pair = block / inputGroups, o0 = 2 * pair
+        let outputs = min(2, cout - o0)
+        let inputs = Parallel.range(of: block % inputGroups, splitting: cin, into: inputGroups)
+        let acc = sums.base + block * partialsPerBlock
+        for n in 0..<g.batch {
+            let gradient0 = gradients + (n * cout + o0) * ho * rowWidth
+            let gradient1 = outputs > 1 ? gradient0 + ho * rowWidth : gradients + gradientCount
+            var y0 = 0
+            while y0 < ho {
+                let rowCount = min(weightGradientRowGroup, ho - y0)
+                for (cl, c) in inputs.enumerated() {
+                    for ky in 0..<kh {
+                        let base = image + (n * cin + c) * layout.channelCount + (y0 * g.strideY + ky) * layout.planeWidth
+                        for tg in 0..<tapGroups {
+                            let kx = 3 * tg
+                            func offset(_ k: Int) -> Int {
+                                k < kw ? (k % g.strideX) * layout.planeCount + k / g.strideX : 0
+                            }
+                            correlateRowsDispatch(outputs: outputs, taps: min(3, kw - kx),
+                                                  gradient0: gradient0 + y0 * rowWidth, gradient1: gradient1 + y0 * rowWidth,
+                                                  gradientRowStride: rowWidth, input: base, inputRowStride: inputRowStride,
+                                                  tapOffsets: (offset(kx), offset(kx + 1), offset(kx + 2)),
+                                                  rows: rowCount, width: rowWidth,
+                                                  sums: acc + ((cl * kh + ky) * tapGroups + tg) * 6)
+                        }
+                    }
+                }
+                y0 += rowCount
+            }
+        }
+        for k in 0..<outputs {
+            for (cl, c) in inputs.enumerated() {
+                for ky in 0..<kh {
+                    for kx in 0..<kw {
+                        let sum = acc[((cl * kh + ky) * tapGroups + kx / 3) * 6 + 3 * k + kx % 3].sum()
+                        out.base[(((o0 + k) * cin + c) * kh + ky) * kw + kx] = sum
+                    }
+                }
+            }
+        }
+    }
+
 }

@@ -43,52 +43,87 @@ struct PhasePlaneLayout: Sendable {
     var totalCount: Int { batch * imageCount }
 }
 
+/// Writes one row of one phase plane (see ``PhasePlaneLayout``):
+/// `destination[j] = channel[row − padTop][j·strideX + phase − padLeft]`
+/// for `j` in `0..<planeWidth`, zero where that is outside the image.
+///
+/// - Parameters:
+///   - channel: one input channel, `[H, W]`.
+///   - row: the padded row (any value; rows outside the image give zeros).
+@inline(__always)
+func packPhaseRow<S: TensorScalar>(channel: UnsafePointer<S>, row: Int, phase: Int,
+                                   destination: UnsafeMutablePointer<S>, planeWidth: Int, geometry g: Conv2DGeometry) {
+    let width = g.inputWidth, stride = g.strideX
+    let inputRow = row - g.padTop
+    if inputRow < 0 || inputRow >= g.inputHeight {
+        destination.initialize(repeating: 0, count: planeWidth)
+        return
+    }
+    // Plane columns j whose input column j·s + phase − padLeft lies in 0..<width.
+    let first = min(planeWidth, g.padLeft > phase ? (g.padLeft - phase + stride - 1) / stride : 0)
+    let end = max(first, min(planeWidth, (g.padLeft + width - phase + stride - 1) / stride))
+    destination.initialize(repeating: 0, count: first)
+    let start = first * stride + phase - g.padLeft
+    let sourceRow = channel + inputRow * width + start
+    if stride == 1 {
+        (destination + first).initialize(from: sourceRow, count: end - first)
+    } else if stride == 2 {
+        // Deinterleave 32 scalars at a time while they lie inside the row.
+        var j = 0
+        while 2 * (j + 16) <= width - start && j + 16 <= end - first {
+            let low = loadVector(sourceRow + 2 * j), high = loadVector(sourceRow + 2 * j + 16)
+            storeVector(SIMD16(lowHalf: low.evenHalf, highHalf: high.evenHalf), to: destination + first + j)
+            j += 16
+        }
+        while j < end - first {
+            destination[first + j] = sourceRow[2 * j]
+            j += 1
+        }
+    } else {
+        for j in 0..<(end - first) { destination[first + j] = sourceRow[j * stride] }
+    }
+    (destination + end).initialize(repeating: 0, count: planeWidth - end)
+}
+
 /// Copies `input` (`[N, Cin, H, W]`) into the zero-padded phase planes
 /// described by `layout` (see ``PhasePlaneLayout``), overwriting every scalar
 /// of `planes[0..<layout.totalCount]`.
 func packPhasePlanes<S: TensorScalar>(input: UnsafePointer<S>, planes: UnsafeMutablePointer<S>,
                                       layout: PhasePlaneLayout, geometry g: Conv2DGeometry, threads: Int) {
-    let height = g.inputHeight, width = g.inputWidth, stride = g.strideX
-    let blocks = layout.batch * layout.channels
     let out = SendablePointer(planes)
-    Parallel.forEachBlock(blocks, threads: threads) { block in
-        let source = input + block * height * width
+    Parallel.forEachBlock(layout.batch * layout.channels, threads: threads) { block in
+        let channel = input + block * g.inputHeight * g.inputWidth
         var destination = out.base + block * layout.channelCount
         for phase in 0..<layout.phases {
             for row in 0..<layout.rows {
-                let inputRow = row - g.padTop
-                if inputRow < 0 || inputRow >= height {
-                    destination.initialize(repeating: 0, count: layout.planeWidth)
-                } else {
-                    let sourceRow = source + inputRow * width
-                    var column = phase - g.padLeft
-                    for j in 0..<layout.planeWidth {
-                        destination[j] = column >= 0 && column < width ? sourceRow[column] : 0
-                        column += stride
-                    }
-                }
+                packPhaseRow(channel: channel, row: row, phase: phase, destination: destination,
+                             planeWidth: layout.planeWidth, geometry: g)
                 destination += layout.planeWidth
             }
         }
     }
 }
 
-/// Copies each row of `gradient` (`[N, Cout, Ho, Wo]`) into a row of
-/// `rowWidth` scalars of `padded`, starting at column `leftPad`, with zeros in
-/// every other column: `padded` is `[N, Cout, Ho, rowWidth]`.
+/// Copies each row of `gradient` (`[N, Cout, Ho, Wo]`) into a zero-padded
+/// buffer `[N, Cout, rows, rowWidth]`: row `y` goes to row `topRows + y`,
+/// starting at column `leftPad`; every other scalar is zero.
 ///
-/// - Requires: `rowWidth >= leftPad + Wo`.
-func padOutputGradientRows<S: TensorScalar>(_ gradient: UnsafePointer<S>, into padded: UnsafeMutablePointer<S>,
-                                            leftPad: Int, rowWidth: Int, geometry g: Conv2DGeometry, threads: Int) {
+/// - Requires: `rowWidth >= leftPad + Wo` and `rows >= topRows + Ho`.
+func padOutputGradient<S: TensorScalar>(_ gradient: UnsafePointer<S>, into padded: UnsafeMutablePointer<S>,
+                                        leftPad: Int, rowWidth: Int, topRows: Int, rows: Int,
+                                        geometry g: Conv2DGeometry, threads: Int) {
     let width = g.outputWidth, height = g.outputHeight
-    precondition(rowWidth >= leftPad + width)
+    precondition(rowWidth >= leftPad + width && rows >= topRows + height)
     let out = SendablePointer(padded)
     Parallel.forEachBlock(g.batch * g.outputChannels, threads: threads) { block in
+        let plane = out.base + block * rows * rowWidth
+        plane.initialize(repeating: 0, count: topRows * rowWidth)
         for y in 0..<height {
-            let destination = out.base + (block * height + y) * rowWidth
+            let destination = plane + (topRows + y) * rowWidth
             destination.initialize(repeating: 0, count: leftPad)
             (destination + leftPad).initialize(from: gradient + (block * height + y) * width, count: width)
             (destination + leftPad + width).initialize(repeating: 0, count: rowWidth - leftPad - width)
         }
+        (plane + (topRows + height) * rowWidth).initialize(repeating: 0, count: (rows - topRows - height) * rowWidth)
     }
 }

@@ -34,6 +34,18 @@ func storeVector<S: TensorScalar>(_ vector: SIMD16<S>, to pointer: UnsafeMutable
     }
 }
 
+/// Loads the first `count` scalars at `pointer` into the low lanes of a
+/// vector whose other lanes are zero; a full vector load when `count == 16`.
+///
+/// - Requires: `0 <= count <= 16`.
+@inline(__always)
+func loadVector<S: TensorScalar>(_ pointer: UnsafePointer<S>, count: Int) -> SIMD16<S> {
+    if count == 16 { return loadVector(pointer) }
+    var vector = SIMD16<S>()
+    for lane in 0..<count { vector[lane] = pointer[lane] }
+    return vector
+}
+
 /// Rounds `value` up to a multiple of `multiple` (both non-negative,
 /// `multiple > 0`).
 @inline(__always)

@@ -99,14 +99,15 @@ private func relativeError(_ a: [Double], _ b: [Double]) -> Double {
     return error / scale
 }
 
-/// Geometries that cover kernel sizes, strides, paddings, odd and tiny images
-/// and channel counts on both sides of the four-channel register block.
+/// Geometries that cover kernel sizes, strides, paddings, odd and tiny images,
+/// channel counts on both sides of the register blocks, and both the direct
+/// and the Winograd paths (3×3, stride 1, at least 8 channels each way).
 private let geometries: [Conv2DGeometry] = [
     Conv2DGeometry(batch: 1, inputChannels: 1, inputHeight: 1, inputWidth: 1, outputChannels: 1, kernelSize: 1),
     Conv2DGeometry(batch: 2, inputChannels: 3, inputHeight: 1, inputWidth: 1, outputChannels: 5, kernelSize: 3, padding: 1),
     Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 7, inputWidth: 5, outputChannels: 16, kernelSize: 3, padding: 1),
     Conv2DGeometry(batch: 2, inputChannels: 16, inputHeight: 9, inputWidth: 13, outputChannels: 3, kernelSize: 3, stride: 2, padding: 1),
-    Conv2DGeometry(batch: 1, inputChannels: 32, inputHeight: 9, inputWidth: 19, outputChannels: 16, kernelSize: 3, stride: 2, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 32, inputHeight: 9, inputWidth: 71, outputChannels: 16, kernelSize: 3, stride: 2, padding: 1),
     Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 11, inputWidth: 37, outputChannels: 32, kernelSize: 5, padding: 2),
     Conv2DGeometry(batch: 2, inputChannels: 1, inputHeight: 13, inputWidth: 9, outputChannels: 1, kernelSize: 7, stride: 3, padding: 2),
     Conv2DGeometry(batch: 1, inputChannels: 5, inputHeight: 12, inputWidth: 17, outputChannels: 7, kernelSize: 7, stride: 1, padding: 0),
@@ -118,6 +119,12 @@ private let geometries: [Conv2DGeometry] = [
     Conv2DGeometry(batch: 1, inputChannels: 2, inputHeight: 4, inputWidth: 3, outputChannels: 3, kernelSize: 5, stride: 3, padding: 2),
     Conv2DGeometry(batch: 1, inputChannels: 32, inputHeight: 8, inputWidth: 18, outputChannels: 3, kernelSize: 3, padding: 1),
     Conv2DGeometry(batch: 1, inputChannels: 1, inputHeight: 30, inputWidth: 31, outputChannels: 2, kernelSize: 27, padding: 13),
+    Conv2DGeometry(batch: 2, inputChannels: 8, inputHeight: 7, inputWidth: 35, outputChannels: 9, kernelHeight: 3, kernelWidth: 3,
+                   strideY: 1, strideX: 1, padTop: 0, padBottom: 2, padLeft: 1, padRight: 0),
+    Conv2DGeometry(batch: 1, inputChannels: 8, inputHeight: 5, inputWidth: 4, outputChannels: 8, kernelSize: 3, padding: 3),
+    Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 6, inputWidth: 37, outputChannels: 32, kernelSize: 3, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 5, inputHeight: 8, inputWidth: 37, outputChannels: 4, kernelHeight: 4, kernelWidth: 5,
+                   strideY: 2, strideX: 2, padTop: 2, padBottom: 1, padLeft: 2, padRight: 3),
     Conv2DGeometry(batch: 1, inputChannels: 2, inputHeight: 5, inputWidth: 20, outputChannels: 2, kernelHeight: 1, kernelWidth: 4,
                    strideY: 3, strideX: 4, padTop: 1, padBottom: 1, padLeft: 3, padRight: 0),
 ]
@@ -149,7 +156,7 @@ struct Conv2DKernelTests {
         #expect(relativeError(weightGradient, NaiveConvolution.weightGradient(input, output, g).weight) < 1e-12)
     }
 
-    @Test("Float kernels agree with Double", arguments: [geometries[2], geometries[4], geometries[9], geometries[12]])
+    @Test("Float kernels agree with Double", arguments: [geometries[2], geometries[4], geometries[9], geometries[12], geometries[16]])
     func floatMatchesDouble(_ g: Conv2DGeometry) {
         let input = randomValues(g.inputCount, seed: 7), weight = randomValues(g.weightCount, seed: 8)
         let bias = randomValues(g.outputChannels, seed: 9), gradient = randomValues(g.outputCount, seed: 10)
