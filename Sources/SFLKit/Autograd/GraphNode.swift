@@ -57,12 +57,12 @@ final class GraphNode<Scalar: TensorScalar>: @unchecked Sendable {
     /// Releases the graph below this node iteratively: a long chain of nodes
     /// would otherwise be freed by nested deinitialisers and overflow the stack.
     deinit {
-        var pending = inputs
+        var pending = inputs.compactMap { $0 }
         inputs = []
-        while let next = pending.popLast() {
-            guard var node = next else { continue }
+        // `node` must be the only local reference for the uniqueness test.
+        while var node = pending.popLast() {
             if isKnownUniquelyReferenced(&node) {
-                pending += node.inputs
+                pending += node.inputs.compactMap { $0 }
                 node.inputs = []
             }
         }
