@@ -27,8 +27,10 @@ final class ProgressDisplay {
 
     /// Shows one epoch's progress.
     func show(_ progress: ExperimentProgress) {
-        let line = Self.line(progress)
+        var line = Self.line(progress)
         if isTerminal {
+            // A line wider than the terminal would wrap, and "\r" would rewrite only its last part.
+            if let columns = Self.terminalColumns(), line.count >= columns { line = String(line.prefix(max(columns - 2, 10))) + "…" }
             let padding = String(repeating: " ", count: max(0, lastLength - line.count))
             write("\r" + line + padding)
             lastLength = line.count
@@ -54,6 +56,13 @@ final class ProgressDisplay {
         }
         parts.append("\(clock(progress.elapsedSeconds)) ETA \(clock(progress.remainingSeconds))")
         return parts.joined(separator: " │ ") + (progress.losses.isEmpty ? "" : "  (SFL ×10⁻³)")
+    }
+
+    /// The width of the terminal on standard output, if it has one.
+    static func terminalColumns() -> Int? {
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
     }
 
     /// `m:ss` or `h:mm:ss`.

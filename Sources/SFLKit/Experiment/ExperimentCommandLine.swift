@@ -49,7 +49,7 @@ public enum ExperimentCommandLine {
           --threads N             compute threads (default: all \(ComputeThreads.available) processors)
           --seed N                seed of the initial weights, N(0, 0.02²) (default \(defaults.seed))
           --paper                 the paper's settings: \(ExperimentSettings.paperDataFolder), 70 images, 300 px,
-                                  2000 epochs, SGD lr 0.02 momentum 0.5, w_SFL = 100,10,10 (later options override)
+                                  2000 epochs, SGD lr 0.02 momentum 0.5, w_SFL = 100,10,10 (other options override them)
         Output
           --out DIR               output folder (default \(defaults.outputFolder))
           --snapshot-epochs A,B   epochs whose reconstructions are saved (default 1 and 25/50/75/100 % of --epochs)

@@ -134,9 +134,9 @@ public enum ExperimentReport {
             }
             lines.append(row + " |")
         }
-        lines += ["", "The losses are those evaluated in epoch \(epoch) (before its update). Ratio: PL only ÷ PL + SFL; above 1 means the SFL run keeps more of that band's detail. The paper's figures are after 2000 epochs of SGD (lr 0.02, momentum 0.5) on its 70 photographs."]
+        lines += ["", "The losses are those evaluated in epoch \(epoch) (before its update). Ratio: PL only ÷ PL + SFL; above 1 means the SFL run keeps more of that band's detail. The paper's figures are after 2000 epochs of SGD (lr 0.02, momentum 0.5) on its 70 photographs.", ""]
         for entry in final {
-            lines.append("Final \(entry.run.title): " + String(format: "E = %.5g, E_PL = %.5g, E_SFL (weighted) = %.5g.", entry.losses.total, entry.losses.pixel, entry.losses.spatialFrequency))
+            lines.append("- Final \(entry.run.title): " + String(format: "E = %.5g, E_PL = %.5g, E_SFL (weighted) = %.5g.", entry.losses.total, entry.losses.pixel, entry.losses.spatialFrequency))
         }
 
         lines += ["", "## Figures", ""]
