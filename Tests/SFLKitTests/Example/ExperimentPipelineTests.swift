@@ -128,6 +128,18 @@ import Testing
         #expect(problem(settings) == "no error")
     }
 
+    @Test func stopBeforeTheFirstEpochStillReportsAndResumes() throws {
+        let folder = try makeTemporaryFolder("sfl-stop-at-once")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var settings = Self.settings(output: folder)
+        let stopped = try Self.run(settings, stopAfter: 0)
+        #expect(stopped.stoppedEarly && stopped.completedEpochs == 0 && stopped.finalLosses.isEmpty)
+        #expect(stopped.files.contains("summary.md") && stopped.files.contains("checkpoint-pl.ckpt") && stopped.files.contains("fig6-reconstructions.png"))
+        settings.resume = true
+        let resumed = try Self.run(settings)
+        #expect(resumed.startEpoch == 0 && resumed.completedEpochs == 2)
+    }
+
     @Test func builtInImagesMixSizesAndAreDeterministic() {
         let a = ExperimentDataset.builtIn(count: 5, longestSide: 40, seed: 3), b = ExperimentDataset.builtIn(count: 5, longestSide: 40, seed: 3)
         #expect(a.images.map(\.shape) == [[1, 3, 30, 40], [1, 3, 40, 30], [1, 3, 40, 40], [1, 3, 26, 40], [1, 3, 30, 40]])
