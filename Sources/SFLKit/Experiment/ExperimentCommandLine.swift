@@ -1,3 +1,5 @@
+import Foundation
+
 /// A command-line mistake: what is wrong, in one sentence (the caller adds the usage).
 public struct ExperimentUsageError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The problem, e.g. `"--epochs needs a positive integer, got 'ten'"`.
@@ -185,5 +187,3 @@ public enum ExperimentCommandLine {
         return .run(settings)
     }
 }
-
-import Foundation
