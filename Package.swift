@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "SFLKit", targets: ["SFLKit"]),
         .executable(name: "sfl-bench", targets: ["SFLBench"]),
+        .executable(name: "sfl-example", targets: ["SFLExample"]),
     ],
     targets: [
         // MARK: - Public API
@@ -15,6 +16,9 @@ let package = Package(
 
         // MARK: - Benchmarks (a separate module: every measurement crosses the module boundary)
         .executableTarget(name: "SFLBench", dependencies: ["SFLKit"], path: "Benchmarks/SFLBench"),
+
+        // MARK: - The paper's experiment, end to end
+        .executableTarget(name: "SFLExample", dependencies: ["SFLKit"], path: "Examples/SFLExample"),
 
         // MARK: - Unit test bundles
         .testTarget(name: "SFLKitTests", dependencies: ["SFLKit"], path: "Tests/SFLKitTests"),
