@@ -144,14 +144,14 @@ extension Image {
     /// - Precondition: `colour` has one value per channel, each at most ``maxValue``.
     public func outlining(_ region: PixelRegion, colour: [UInt16]) -> Image {
         check(colour.count == channels && colour.allSatisfy { Int($0) <= maxValue }, "Image.outlining: colour \(colour) for \(channels) channels")
-        var result = self
+        var result = samples
         let left = region.x - 1, right = region.x + region.width, top = region.y - 1, bottom = region.y + region.height
         func paint(_ x: Int, _ y: Int) {
             guard x >= 0, y >= 0, x < width, y < height else { return }
-            for channel in 0..<channels { result.samples[(y * width + x) * channels + channel] = colour[channel] }
+            for channel in 0..<channels { result[(y * width + x) * channels + channel] = colour[channel] }
         }
         for x in left...right { paint(x, top); paint(x, bottom) }
         for y in top...bottom { paint(left, y); paint(right, y) }
-        return result
+        return Image(width: width, height: height, channels: channels, bitDepth: bitDepth, samples: result)
     }
 }
