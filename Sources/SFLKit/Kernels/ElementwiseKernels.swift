@@ -24,23 +24,42 @@ func forEachElementBlock(_ count: Int, threads: Int, _ body: (Range<Int>) -> Voi
     }
 }
 
+/// `output[i] = f(input[i])` for `i` in `range`, as a loop from zero that
+/// the compiler vectorises (a loop over `range` itself, or with the pointers
+/// not rebased, stays scalar).
+@inline(__always)
+func mapElements<S: TensorScalar>(_ range: Range<Int>, _ input: UnsafeMutablePointer<S>, _ output: UnsafeMutablePointer<S>,
+                                  _ f: (S) -> S) {
+    let x = input + range.lowerBound, y = output + range.lowerBound
+    for i in 0..<range.count { y[i] = f(x[i]) }
+}
+
+/// `output[i] = f(a[i], b[i])` for `i` in `range`, as a loop from zero that
+/// the compiler vectorises (see ``mapElements(_:_:_:_:)``).
+@inline(__always)
+func zipElements<S: TensorScalar>(_ range: Range<Int>, _ a: UnsafeMutablePointer<S>, _ b: UnsafeMutablePointer<S>,
+                                  _ output: UnsafeMutablePointer<S>, _ f: (S, S) -> S) {
+    let x = a + range.lowerBound, y = b + range.lowerBound, z = output + range.lowerBound
+    for i in 0..<range.count { z[i] = f(x[i], y[i]) }
+}
+
 /// `output[i] = f(input[i])` for `f` the given operation.
 func unaryKernel<S: TensorScalar>(_ operation: UnaryOperation, _ input: UnsafePointer<S>, _ output: UnsafeMutablePointer<S>, _ count: Int, threads: Int) {
     let input = SendablePointer(UnsafeMutablePointer(mutating: input)), output = SendablePointer(output)
     forEachElementBlock(count, threads: threads) { range in
         let x = input.base, y = output.base
         switch operation {
-        case .negate: for i in range { y[i] = -x[i] }
-        case .square: for i in range { y[i] = x[i] * x[i] }
-        case .squareRoot: for i in range { y[i] = x[i].squareRoot() }
+        case .negate: mapElements(range, x, y) { -$0 }
+        case .square: mapElements(range, x, y) { $0 * $0 }
+        case .squareRoot: mapElements(range, x, y) { $0.squareRoot() }
         case .exp: for i in range { y[i] = S.exp(x[i]) }
         case .log: for i in range { y[i] = S.log(x[i]) }
         case .tanh: for i in range { y[i] = S.tanh(x[i]) }
-        case .relu: for i in range { y[i] = x[i] > 0 ? x[i] : 0 }
+        case .relu: mapElements(range, x, y) { v in v > 0 ? v : 0 }
         case .sigmoid: for i in range { y[i] = 1 / (1 + S.exp(-x[i])) }
         case .leakyRelu(let slope):
             let a = S(slope)
-            for i in range { y[i] = x[i] > 0 ? x[i] : a * x[i] }
+            mapElements(range, x, y) { v in v > 0 ? v : a * v }
         }
     }
 }
@@ -58,17 +77,17 @@ func unaryGradientKernel<S: TensorScalar>(
     forEachElementBlock(count, threads: threads) { range in
         let x = input.base, y = result.base, g = gradient.base, o = output.base
         switch operation {
-        case .negate: for i in range { o[i] = -g[i] }
-        case .square: for i in range { o[i] = 2 * x[i] * g[i] }
+        case .negate: mapElements(range, g, o) { -$0 }
+        case .square: zipElements(range, x, g, o) { v, d in 2 * v * d }
         case .squareRoot: for i in range { o[i] = g[i] / (2 * y[i]) }
-        case .exp: for i in range { o[i] = g[i] * y[i] }
+        case .exp: zipElements(range, g, y, o) { d, e in d * e }
         case .log: for i in range { o[i] = g[i] / x[i] }
-        case .tanh: for i in range { o[i] = g[i] * (1 - y[i] * y[i]) }
-        case .relu: for i in range { o[i] = x[i] > 0 ? g[i] : 0 }
+        case .tanh: zipElements(range, y, g, o) { t, d in d * (1 - t * t) }
+        case .relu: zipElements(range, x, g, o) { v, d in v > 0 ? d : 0 }
         case .sigmoid: for i in range { o[i] = g[i] * y[i] * (1 - y[i]) }
         case .leakyRelu(let slope):
             let a = S(slope)
-            for i in range { o[i] = x[i] > 0 ? g[i] : a * g[i] }
+            zipElements(range, x, g, o) { v, d in v > 0 ? d : a * d }
         }
     }
 }
@@ -80,10 +99,10 @@ func binaryKernel<S: TensorScalar>(_ operation: BinaryOperation, _ a: UnsafePoin
     forEachElementBlock(count, threads: threads) { range in
         let x = a.base, y = b.base, o = output.base
         switch operation {
-        case .add: for i in range { o[i] = x[i] + y[i] }
-        case .subtract: for i in range { o[i] = x[i] - y[i] }
-        case .multiply: for i in range { o[i] = x[i] * y[i] }
-        case .divide: for i in range { o[i] = x[i] / y[i] }
+        case .add: zipElements(range, x, y, o) { $0 + $1 }
+        case .subtract: zipElements(range, x, y, o) { $0 - $1 }
+        case .multiply: zipElements(range, x, y, o) { $0 * $1 }
+        case .divide: zipElements(range, x, y, o) { $0 / $1 }
         }
     }
 }
@@ -94,12 +113,12 @@ func binaryScalarKernel<S: TensorScalar>(_ operation: BinaryOperation, _ a: Unsa
     forEachElementBlock(count, threads: threads) { range in
         let x = a.base, o = output.base, s = scalar
         switch (operation, scalarFirst) {
-        case (.add, _): for i in range { o[i] = x[i] + s }
-        case (.multiply, _): for i in range { o[i] = x[i] * s }
-        case (.subtract, false): for i in range { o[i] = x[i] - s }
-        case (.subtract, true): for i in range { o[i] = s - x[i] }
-        case (.divide, false): for i in range { o[i] = x[i] / s }
-        case (.divide, true): for i in range { o[i] = s / x[i] }
+        case (.add, _): mapElements(range, x, o) { $0 + s }
+        case (.multiply, _): mapElements(range, x, o) { $0 * s }
+        case (.subtract, false): mapElements(range, x, o) { $0 - s }
+        case (.subtract, true): mapElements(range, x, o) { s - $0 }
+        case (.divide, false): mapElements(range, x, o) { $0 / s }
+        case (.divide, true): mapElements(range, x, o) { s / $0 }
         }
     }
 }
