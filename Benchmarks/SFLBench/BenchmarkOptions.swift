@@ -12,6 +12,10 @@ struct BenchmarkOptions {
     var epochRepeats = 3
     var threads = ProcessInfo.processInfo.activeProcessorCount
     var json = false
+    /// The losses of the epoch benchmark: `pl`, `sfl` (pixel loss + SFL) or both.
+    var epochLosses = ["pl", "sfl"]
+    /// The parallelism modes of the epoch benchmark: `across`, `within` or both.
+    var epochParallelism = ["across", "within"]
     var dataFolder: String?
 
     static let usage = """
@@ -22,6 +26,8 @@ struct BenchmarkOptions {
       --repeats N       timed repetitions of each layer benchmark, after one warm-up (default 5)
       --epochs N        timed epochs of each epoch benchmark, after one warm-up (default 3)
       --threads N       kernel threads (default: all active processors)
+      --loss L          epoch losses: pl, sfl (pixel loss + SFL) or pl,sfl (default)
+      --parallelism P   epoch parallelism: across, within or across,within (default)
       --data DIR        folder of PNG files for the decode benchmark (default ../shared/data/pf-willow if present)
       --json            print one JSON object instead of a table
       --help            this text
@@ -56,6 +62,8 @@ struct BenchmarkOptions {
             case "--repeats": repeats = positive(option)
             case "--epochs": epochRepeats = positive(option)
             case "--threads": threads = positive(option)
+            case "--loss": epochLosses = Self.subset(of: ["pl", "sfl"], option: option, text: value(option))
+            case "--parallelism": epochParallelism = Self.subset(of: ["across", "within"], option: option, text: value(option))
             case "--data": dataFolder = value(option)
             case "--json": json = true
             case "--help", "-h":
@@ -65,6 +73,16 @@ struct BenchmarkOptions {
             }
             index += 1
         }
+    }
+
+    /// The comma-separated choices of `text`, each one of `allowed`; exits on an unknown one.
+    static func subset(of allowed: [String], option: String, text: String) -> [String] {
+        let requested = text.split(separator: ",").map(String.init)
+        if requested.isEmpty { fail("\(option) needs one of \(allowed.joined(separator: ","))") }
+        if let unknown = requested.first(where: { !allowed.contains($0) }) {
+            fail("\(option): unknown choice '\(unknown)' (expected \(allowed.joined(separator: ",")))")
+        }
+        return allowed.filter(requested.contains)
     }
 
     static func fail(_ message: String) -> Never {

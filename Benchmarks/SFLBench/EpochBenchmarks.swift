@@ -10,8 +10,8 @@ func benchmarkEpochs(options: BenchmarkOptions) throws -> [BenchmarkResult] {
         Tensor<Float>(randomUniform: [1, 3, options.height, options.width], in: -1...1, using: &generator)
     }
     var results: [BenchmarkResult] = []
-    for optimizesSFL in [false, true] {
-        for parallelism in [ImageParallelism.acrossImages, .withinOperations] {
+    for optimizesSFL in options.epochLosses.map({ $0 == "sfl" }) {
+        for parallelism in options.epochParallelism.map({ $0 == "across" ? ImageParallelism.acrossImages : .withinOperations }) {
             var modelGenerator = SeededGenerator(seed: 0)
             let trainer = FullBatchTrainer(
                 model: ConvolutionalAutoencoder<Float>(using: &modelGenerator), optimizer: SGD<Float>(), images: images,

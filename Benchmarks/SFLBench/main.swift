@@ -28,9 +28,9 @@ func runBenchmarks(options: BenchmarkOptions) throws -> [BenchmarkResult] {
     }
     var peak: Double?
     if options.groups.contains("probe") || options.groups.contains("conv") {
-        let rate = measurePeakGFLOPS(threads: options.threads)
-        peak = rate
-        add([BenchmarkResult(group: "probe", name: "peak multiply-add (SIMD16<Float>)", seconds: 0, gflops: rate)])
+        let probe = measurePeakGFLOPS(threads: options.threads)
+        peak = probe.gflops
+        add([BenchmarkResult(group: "probe", name: "peak multiply-add (\(probe.shape))", seconds: 0, gflops: probe.gflops)])
     }
     if options.groups.contains("conv") { add(benchmarkConvolutions(options: options, peak: peak)) }
     if options.groups.contains("upsample") { add(benchmarkUpsampling(options: options)) }
