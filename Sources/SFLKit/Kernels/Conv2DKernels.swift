@@ -33,8 +33,8 @@ private let weightGradientBlocks = 16
 /// input[n][c][y·sy + ky − padTop][x·sx + kx − padLeft]` (zero outside the input).
 ///
 /// 3×3 stride-1 geometries with at least 8 input and output channels use
-/// Winograd F(2×2, 3×3)
-/// (``conv2DForwardWinograd(input:weight:bias:output:geometry:threads:)``).
+/// Winograd F(4×4, 3×3)
+/// (``conv2DForwardWinograd4x4(input:weight:bias:output:geometry:threads:)``).
 /// Otherwise each parallel block copies the input rows it needs, a few output
 /// rows at a time, into zero-padded phase planes (``PhasePlaneLayout``), and
 /// each block of 16 output pixels × ``gatherChannelBlock`` output channels is
@@ -53,7 +53,7 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
                                     output: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry, threads: Int) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
     if winogradApplies(to: g) && winogradPays(for: g) {
-        conv2DForwardWinograd(input: input, weight: weight, bias: bias, output: output, geometry: g, threads: threads)
+        conv2DForwardWinograd4x4(input: input, weight: weight, bias: bias, output: output, geometry: g, threads: threads)
         return
     }
     let taps = g.kernelHeight * g.kernelWidth
@@ -163,7 +163,7 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
 /// every padding at most 2 it is instead the
 /// forward pass of the output gradient with the kernel flipped and its
 /// channel axes swapped, padded by `2 − padding` (run by Winograd
-/// F(2×2, 3×3)).
+/// F(4×4, 3×3)).
 ///
 /// - Parameters:
 ///   - outputGradient: `[N, Cout, Ho, Wo]`.
@@ -188,8 +188,8 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                 for tap in 0..<9 { flipped[(c * g.outputChannels + o) * 9 + 8 - tap] = weight[(o * g.inputChannels + c) * 9 + tap] }
             }
         }
-        conv2DForwardWinograd(input: outputGradient, weight: flipped, bias: nil, output: inputGradient,
-                              geometry: transposed, threads: threads)
+        conv2DForwardWinograd4x4(input: outputGradient, weight: flipped, bias: nil, output: inputGradient,
+                                 geometry: transposed, threads: threads)
         return
     }
     let sx = g.strideX, sy = g.strideY, kh = g.kernelHeight, kw = g.kernelWidth
