@@ -12,6 +12,8 @@ struct BenchmarkOptions {
     var epochRepeats = 3
     var threads = ProcessInfo.processInfo.activeProcessorCount
     var json = false
+    /// The Table-1 convolutions the conv benchmark runs (`conv1` … `conv4`).
+    var convolutions = ["conv1", "conv2", "conv3", "conv4"]
     /// The losses of the epoch benchmark: `pl`, `sfl` (pixel loss + SFL) or both.
     var epochLosses = ["pl", "sfl"]
     /// The parallelism modes of the epoch benchmark: `across`, `within` or both.
@@ -26,6 +28,7 @@ struct BenchmarkOptions {
       --repeats N       timed repetitions of each layer benchmark, after one warm-up (default 5)
       --epochs N        timed epochs of each epoch benchmark, after one warm-up (default 3)
       --threads N       kernel threads (default: all active processors)
+      --layers L        convolutions of the conv group: any of conv1,conv2,conv3,conv4 (default: all)
       --loss L          epoch losses: pl, sfl (pixel loss + SFL) or pl,sfl (default)
       --parallelism P   epoch parallelism: across, within or across,within (default)
       --data DIR        folder of PNG files for the decode benchmark (default ../shared/data/pf-willow if present)
@@ -62,6 +65,7 @@ struct BenchmarkOptions {
             case "--repeats": repeats = positive(option)
             case "--epochs": epochRepeats = positive(option)
             case "--threads": threads = positive(option)
+            case "--layers": convolutions = Self.subset(of: ["conv1", "conv2", "conv3", "conv4"], option: option, text: value(option))
             case "--loss": epochLosses = Self.subset(of: ["pl", "sfl"], option: option, text: value(option))
             case "--parallelism": epochParallelism = Self.subset(of: ["across", "within"], option: option, text: value(option))
             case "--data": dataFolder = value(option)

@@ -21,7 +21,7 @@ struct ConvolutionLayerSpec {
 func benchmarkConvolutions(options: BenchmarkOptions, peak: Double?) -> [BenchmarkResult] {
     var generator = SeededGenerator(seed: 1)
     var results: [BenchmarkResult] = []
-    for layer in ConvolutionLayerSpec.tableOne {
+    for layer in ConvolutionLayerSpec.tableOne where options.convolutions.contains(where: { layer.name.hasPrefix($0 + " ") }) {
         let input = Tensor<Float>(randomUniform: [1, layer.inputChannels, options.height, options.width], in: -1...1, using: &generator)
         let weight = Tensor<Float>(randomNormal: [layer.outputChannels, layer.inputChannels, 3, 3], standardDeviation: 0.02, using: &generator)
         let bias = Tensor<Float>(zeros: [layer.outputChannels])

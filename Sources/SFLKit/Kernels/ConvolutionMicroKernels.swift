@@ -64,6 +64,7 @@ let broadcastTapBlock = 2
 ///   - destination: first pixel of channel 0; channel `k` starts at
 ///     `destination + k·channelStride`.
 ///   - lanes: pixels to store, `1...16`.
+@inline(__always)
 func gatherTapProgram<S: TensorScalar, Outputs: BlockCount>(
     source: UnsafePointer<S>, offsets: UnsafePointer<Int>, weights: UnsafePointer<S>,
     count: Int, initial: UnsafePointer<S>?, accumulate: Bool, outputs _: Outputs.Type,

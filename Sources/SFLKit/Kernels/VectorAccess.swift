@@ -52,3 +52,19 @@ func loadVector<S: TensorScalar>(_ pointer: UnsafePointer<S>, count: Int) -> SIM
 func roundUp(_ value: Int, toMultipleOf multiple: Int) -> Int {
     (value + multiple - 1) / multiple * multiple
 }
+
+/// Stores the first `count` of the 32 scalars `a[0], b[0], a[1], b[1], …,
+/// a[15], b[15]` to `pointer`.
+///
+/// - Requires: `0 <= count <= 32`.
+@inline(__always)
+func storeInterleaved<S: TensorScalar>(_ a: SIMD16<S>, _ b: SIMD16<S>, to pointer: UnsafeMutablePointer<S>, count: Int) {
+    if count >= 32 {
+        for i in 0..<16 {
+            pointer[2 * i] = a[i]
+            pointer[2 * i + 1] = b[i]
+        }
+    } else {
+        for i in 0..<count { pointer[i] = i % 2 == 0 ? a[i / 2] : b[i / 2] }
+    }
+}
