@@ -354,6 +354,10 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 /// the geometry, so the result does not depend on `threads`. The bias
 /// gradient sums 16 lane-wise partial sums per channel.
 ///
+/// 3×3 stride-1 geometries for which ``winogradWeightGradientPays(for:)``
+/// use Winograd F(2×2, 3×3) for the weight gradient instead
+/// (``conv2DWeightGradientWinograd(input:outputGradient:weightGradient:geometry:threads:)``).
+///
 /// - Parameters:
 ///   - input: `[N, Cin, H, W]`.
 ///   - outputGradient: `[N, Cout, Ho, Wo]`.
@@ -366,11 +370,6 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
                                            biasGradient: UnsafeMutablePointer<S>?,
                                            geometry g: Conv2DGeometry, threads: Int) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
-    let layout = PhasePlaneLayout(geometry: g)
-    let planes = UnsafeMutablePointer<S>.allocate(capacity: layout.totalCount)
-    defer { planes.deallocate() }
-    packPhasePlanes(input: input, planes: planes, layout: layout, geometry: g, threads: threads)
-
     if let biasGradient {
         let ho = g.outputHeight, wo = g.outputWidth, cout = g.outputChannels
         let bias = SendablePointer(biasGradient)
@@ -389,6 +388,15 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
             bias.base[o] = total.sum()
         }
     }
+    if winogradWeightGradientPays(for: g) {
+        conv2DWeightGradientWinograd(input: input, outputGradient: outputGradient, weightGradient: weightGradient,
+                                     geometry: g, threads: threads)
+        return
+    }
+    let layout = PhasePlaneLayout(geometry: g)
+    let planes = UnsafeMutablePointer<S>.allocate(capacity: layout.totalCount)
+    defer { planes.deallocate() }
+    packPhasePlanes(input: input, planes: planes, layout: layout, geometry: g, threads: threads)
     let cout = g.outputChannels
     if 4 * cout >= 3 * roundUp(cout, toMultipleOf: kernelVectorWidth) {
         weightGradientByChannelVectors(planes: planes, layout: layout, outputGradient: outputGradient,

@@ -127,6 +127,22 @@ private let geometries: [Conv2DGeometry] = [
                    strideY: 2, strideX: 2, padTop: 2, padBottom: 1, padLeft: 2, padRight: 3),
     Conv2DGeometry(batch: 1, inputChannels: 2, inputHeight: 5, inputWidth: 20, outputChannels: 2, kernelHeight: 1, kernelWidth: 4,
                    strideY: 3, strideX: 4, padTop: 1, padBottom: 1, padLeft: 3, padRight: 0),
+] + winogradGeometries
+
+/// 3×3 stride-1 geometries on which the weight gradient takes the Winograd
+/// path as well as the forward pass (12, 16 or 24 input channels, at least 8
+/// output channels): odd and even output sizes, padding 0 to 3 and asymmetric, batch 2,
+/// widths that are not multiples of 32, more than one block of 16 input
+/// channels (the second partly filled), more tiles along a row than one sweep
+/// holds, and a single tile.
+private let winogradGeometries: [Conv2DGeometry] = [
+    Conv2DGeometry(batch: 2, inputChannels: 12, inputHeight: 9, inputWidth: 45, outputChannels: 13, kernelSize: 3, padding: 0),
+    Conv2DGeometry(batch: 1, inputChannels: 24, inputHeight: 10, inputWidth: 33, outputChannels: 12, kernelSize: 3, padding: 2),
+    Conv2DGeometry(batch: 2, inputChannels: 16, inputHeight: 8, inputWidth: 70, outputChannels: 16, kernelHeight: 3, kernelWidth: 3,
+                   strideY: 1, strideX: 1, padTop: 2, padBottom: 0, padLeft: 0, padRight: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 12, inputHeight: 5, inputWidth: 141, outputChannels: 12, kernelSize: 3, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 4, inputWidth: 5, outputChannels: 12, kernelSize: 3, padding: 3),
+    Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 1, inputWidth: 1, outputChannels: 8, kernelSize: 3, padding: 1),
 ]
 
 @Suite("Conv2D kernels")
@@ -156,7 +172,9 @@ struct Conv2DKernelTests {
         #expect(relativeError(weightGradient, NaiveConvolution.weightGradient(input, output, g).weight) < 1e-12)
     }
 
-    @Test("Float kernels agree with Double", arguments: [geometries[2], geometries[4], geometries[9], geometries[12], geometries[16]])
+    @Test("Float kernels agree with Double",
+          arguments: [geometries[2], geometries[4], geometries[9], geometries[12], geometries[16],
+                      winogradGeometries[0], winogradGeometries[3]])
     func floatMatchesDouble(_ g: Conv2DGeometry) {
         let input = randomValues(g.inputCount, seed: 7), weight = randomValues(g.weightCount, seed: 8)
         let bias = randomValues(g.outputChannels, seed: 9), gradient = randomValues(g.outputCount, seed: 10)
@@ -171,6 +189,7 @@ struct Conv2DKernelTests {
 
     @Test("Results are bit-identical for 1, 2 and 3 threads",
           arguments: [Conv2DGeometry(batch: 2, inputChannels: 16, inputHeight: 11, inputWidth: 37, outputChannels: 12, kernelSize: 3, padding: 1),
+                      Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 41, inputWidth: 37, outputChannels: 16, kernelSize: 3, padding: 1),
                       Conv2DGeometry(batch: 1, inputChannels: 9, inputHeight: 13, inputWidth: 30, outputChannels: 3, kernelSize: 3, stride: 2, padding: 1)])
     func threadCountDoesNotChangeResults(_ g: Conv2DGeometry) {
         let input = randomValues(g.inputCount, seed: 11).map(Float.init), weight = randomValues(g.weightCount, seed: 12).map(Float.init)
@@ -183,6 +202,54 @@ struct Conv2DKernelTests {
             #expect(many.weightGradient.map(\.bitPattern) == one.weightGradient.map(\.bitPattern))
             #expect(many.biasGradient.map(\.bitPattern) == one.biasGradient.map(\.bitPattern))
         }
+    }
+
+    @Test("Winograd weight gradient matches the direct kernel and the naive loops",
+          arguments: winogradGeometries + [geometries[14], geometries[15], geometries[16]])
+    func winogradWeightGradientMatchesDirect(_ g: Conv2DGeometry) {
+        let input = randomValues(g.inputCount, seed: 15), gradient = randomValues(g.outputCount, seed: 16)
+        var winograd = [Double](repeating: .nan, count: g.weightCount)
+        conv2DWeightGradientWinograd(input: input, outputGradient: gradient, weightGradient: &winograd, geometry: g, threads: 2)
+        // The direct kernel on the same sums: a 3×4 kernel with one more
+        // column of right padding has the same output, its first three
+        // columns of taps are the 3×3 taps, and it never takes the Winograd path.
+        var wide = g
+        wide.kernelWidth = 4
+        wide.padRight += 1
+        #expect(wide.outputWidth == g.outputWidth && !winogradApplies(to: wide))
+        var direct = [Double](repeating: .nan, count: wide.weightCount)
+        conv2DWeightGradient(input: input, outputGradient: gradient, weightGradient: &direct, biasGradient: nil,
+                             geometry: wide, threads: 2)
+        let directTaps = (0..<g.weightCount).map { direct[($0 / 3) * 4 + $0 % 3] }
+        #expect(relativeError(winograd, directTaps) < 1e-12)
+        #expect(relativeError(winograd, NaiveConvolution.weightGradient(input, gradient, g).weight) < 1e-12)
+
+        let single = input.map(Float.init), singleGradient = gradient.map(Float.init)
+        var winogradFloat = [Float](repeating: .nan, count: g.weightCount)
+        conv2DWeightGradientWinograd(input: single, outputGradient: singleGradient, weightGradient: &winogradFloat,
+                                     geometry: g, threads: 1)
+        #expect(relativeError(winogradFloat.map(Double.init), winograd) < 1e-4)
+        for threads in [2, 3] {
+            var many = [Float](repeating: .nan, count: g.weightCount)
+            conv2DWeightGradientWinograd(input: single, outputGradient: singleGradient, weightGradient: &many,
+                                         geometry: g, threads: threads)
+            #expect(many.map(\.bitPattern) == winogradFloat.map(\.bitPattern))
+        }
+    }
+
+    @Test("Weight gradient takes the Winograd path exactly where it pays")
+    func winogradWeightGradientDispatch() {
+        for g in winogradGeometries { #expect(winogradWeightGradientPays(for: g)) }
+        let conv3 = Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 225, inputWidth: 300, outputChannels: 32,
+                                   kernelSize: 3, padding: 1)
+        #expect(winogradWeightGradientPays(for: conv3))
+        #expect(!winogradWeightGradientPays(for: geometries[14]))  // 8 input channels
+        var twentyChannels = conv3
+        twentyChannels.inputChannels = 20
+        #expect(!winogradWeightGradientPays(for: twentyChannels))
+        var strided = conv3
+        strided.strideX = 2
+        #expect(!winogradWeightGradientPays(for: strided))
     }
 
     @Test("Output size follows PyTorch's formula")
