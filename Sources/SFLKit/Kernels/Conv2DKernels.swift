@@ -124,18 +124,19 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
                 var c0 = 0
                 while c0 < cin {
                     let groupTaps = min(forwardChannelGroup, cin - c0) * taps, first = c0 * taps
-                    var x0 = 0
-                    while x0 < wo {
-                        let lanes = min(kernelVectorWidth, wo - x0)
-                        for ob in 0..<outputBlocks {
+                    // Output blocks outside, pixels inside: each block's stores
+                    // stream along two rows instead of touching every channel.
+                    for ob in 0..<outputBlocks {
+                        var x0 = 0
+                        while x0 < wo {
                             gatherTapProgram(outputs: min(block, cout - ob * block), source: rowBase + x0,
                                              offsets: program + first,
                                              weights: weights + (ob * programLength + first) * block, count: groupTaps,
                                              initial: biases.map { $0 + ob * block }, accumulate: c0 > 0,
                                              destination: out.base + ((n * cout + ob * block) * ho + y) * wo + x0,
-                                             channelStride: ho * wo, lanes: lanes)
+                                             channelStride: ho * wo, lanes: min(kernelVectorWidth, wo - x0))
+                            x0 += kernelVectorWidth
                         }
-                        x0 += kernelVectorWidth
                     }
                     c0 += forwardChannelGroup
                 }
