@@ -79,6 +79,21 @@ func packPhaseRow<S: TensorScalar>(channel: UnsafePointer<S>, row: Int, phase: I
             destination[first + j] = sourceRow[2 * j]
             j += 1
         }
+    } else if stride == 4 {
+        // Every fourth of 64 scalars at a time (the Winograd F(4×4, 3×3) tiles).
+        var j = 0
+        while 4 * (j + 16) <= width - start && j + 16 <= end - first {
+            let v0 = loadVector(sourceRow + 4 * j), v1 = loadVector(sourceRow + 4 * j + 16)
+            let v2 = loadVector(sourceRow + 4 * j + 32), v3 = loadVector(sourceRow + 4 * j + 48)
+            let low = SIMD16(lowHalf: v0.evenHalf, highHalf: v1.evenHalf)     // scalars 0, 2, …, 30
+            let high = SIMD16(lowHalf: v2.evenHalf, highHalf: v3.evenHalf)    // scalars 32, 34, …, 62
+            storeVector(SIMD16(lowHalf: low.evenHalf, highHalf: high.evenHalf), to: destination + first + j)
+            j += 16
+        }
+        while j < end - first {
+            destination[first + j] = sourceRow[4 * j]
+            j += 1
+        }
     } else {
         for j in 0..<(end - first) { destination[first + j] = sourceRow[j * stride] }
     }
