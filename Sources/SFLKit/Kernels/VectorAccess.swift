@@ -68,3 +68,29 @@ func storeInterleaved<S: TensorScalar>(_ a: SIMD16<S>, _ b: SIMD16<S>, to pointe
         for i in 0..<count { pointer[i] = i % 2 == 0 ? a[i / 2] : b[i / 2] }
     }
 }
+
+/// Stores the first `count` of the 64 scalars `a[0], b[0], c[0], d[0], a[1],
+/// …, d[15]` to `pointer`.
+///
+/// - Requires: `0 <= count <= 64`.
+@inline(__always)
+func storeInterleaved4<S: TensorScalar>(_ a: SIMD16<S>, _ b: SIMD16<S>, _ c: SIMD16<S>, _ d: SIMD16<S>,
+                                        to pointer: UnsafeMutablePointer<S>, count: Int) {
+    if count >= 64 {
+        for i in 0..<16 {
+            pointer[4 * i] = a[i]
+            pointer[4 * i + 1] = b[i]
+            pointer[4 * i + 2] = c[i]
+            pointer[4 * i + 3] = d[i]
+        }
+    } else {
+        for i in 0..<count {
+            switch i % 4 {
+            case 0: pointer[i] = a[i / 4]
+            case 1: pointer[i] = b[i / 4]
+            case 2: pointer[i] = c[i / 4]
+            default: pointer[i] = d[i / 4]
+            }
+        }
+    }
+}

@@ -56,9 +56,9 @@ private func winograd4OutputTransform<S: TensorScalar>(
 }
 
 /// Output channels one F(4×4, 3×3) channel-sum register block computes
-/// together: 3 (12 accumulator registers of 4 lanes, with the input vector
-/// read from memory) in the default x86-64 build, 4 with
-/// `-DSFLKIT_WIDE_REGISTERS` (8 registers of 8 lanes).
+/// together: 2 in the default x86-64 build (8 accumulator registers of 4
+/// lanes plus 4 for the input vector; 3 spills, measured), 4 with
+/// `-DSFLKIT_WIDE_REGISTERS` (8 accumulator registers of 8 lanes).
 #if SFLKIT_WIDE_REGISTERS
 let winograd4OutputBlock = 4
 #else
@@ -124,19 +124,21 @@ private func packWinograd4Weights<S: TensorScalar>(_ weight: UnsafePointer<S>, o
     let block = winograd4OutputBlock
     let outputBlocks = (cout + block - 1) / block
     packed.initialize(repeating: 0, count: outputBlocks * 36 * cin * block)
-    // G as rows of 3; the fractions are formed in S so that Double stays exact to rounding.
-    let g: [[S]] = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
-                    [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]]
-    var t = [S](repeating: 0, count: 18)   // G w, 6×3
+    // G (6×3, row-major); the fractions are formed in S so that Double stays exact to rounding.
+    let g = UnsafeMutablePointer<S>.allocate(capacity: 18), t = UnsafeMutablePointer<S>.allocate(capacity: 18)  // t = G w
+    defer { g.deallocate(); t.deallocate() }
+    let rows: [(S, S, S)] = [(1 / 4, 0, 0), (-1 / 6, -1 / 6, -1 / 6), (-1 / 6, 1 / 6, -1 / 6),
+                             (1 / 24, 1 / 12, 1 / 6), (1 / 24, -1 / 12, 1 / 6), (0, 0, 1)]
+    for (a, row) in rows.enumerated() { g[3 * a] = row.0; g[3 * a + 1] = row.1; g[3 * a + 2] = row.2 }
     for o in 0..<cout {
         for c in 0..<cin {
             let w = weight + (o * cin + c) * 9
             for a in 0..<6 {
-                for j in 0..<3 { t[3 * a + j] = g[a][0] * w[j] + g[a][1] * w[3 + j] + g[a][2] * w[6 + j] }
+                for j in 0..<3 { t[3 * a + j] = g[3 * a] * w[j] + g[3 * a + 1] * w[3 + j] + g[3 * a + 2] * w[6 + j] }
             }
             for a in 0..<6 {
                 for b in 0..<6 {
-                    let value = t[3 * a] * g[b][0] + t[3 * a + 1] * g[b][1] + t[3 * a + 2] * g[b][2]
+                    let value = t[3 * a] * g[3 * b] + t[3 * a + 1] * g[3 * b + 1] + t[3 * a + 2] * g[3 * b + 2]
                     packed[(((o / block) * 36 + 6 * a + b) * cin + c) * block + o % block] = value
                 }
             }
@@ -153,8 +155,8 @@ private func packWinograd4Weights<S: TensorScalar>(_ weight: UnsafePointer<S>, o
 /// padding extended so that every tile is complete. Each parallel block takes
 /// a range of tile rows of one image; for 16 tiles at a time it transforms
 /// every input channel (`V = Bᵀ d B`, tiles in lanes), sums the 36 products
-/// over the input channels with the register-blocked
-/// ``gatherTapProgram(outputs:source:offsets:weights:count:initial:accumulate:destination:channelStride:lanes:)``,
+/// over the input channels, `ξ` by `ξ`, with the register-blocked
+/// ``winograd4ChannelSum(outputs:transformed:channels:weights:destination:outputStride:)``,
 /// and transforms back (`Y = Aᵀ M A`, plus the bias).
 ///
 /// - Parameters:
@@ -191,19 +193,18 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
 
     let rowBlocks = min(tileRows, winograd4RowBlocksPerImage)
     let blocks = g.batch * rowBlocks
-    let scratchPerBlock = cin * 36 * lanes + outputBlocks * block * 36 * lanes
-    let scratch = UnsafeMutablePointer<S>.allocate(capacity: blocks * scratchPerBlock)
+    // Per block: V as [ξ][c] and M as [o][ξ], 16 tiles per vector. Every
+    // vector is written before it is read.
+    let scratchPerBlock = cin * 36 + outputBlocks * block * 36
+    let scratch = UnsafeMutablePointer<SIMD16<S>>.allocate(capacity: blocks * scratchPerBlock)
     defer { scratch.deallocate() }
-    scratch.initialize(repeating: 0, count: blocks * scratchPerBlock)
 
     let out = SendablePointer(output), scratchBase = SendablePointer(scratch)
     let image = UnsafePointer(planes), weights = UnsafePointer(packed), biases = UnsafePointer(packedBias)
     Parallel.forEachBlock(blocks, threads: threads) { rowBlock in
         let n = rowBlock / rowBlocks
-        let transformed = scratchBase.base + rowBlock * scratchPerBlock   // [ξ][c][16]
-        let products = transformed + cin * 36 * lanes                       // [o][ξ][16]
-        let v = UnsafeMutableRawPointer(transformed).assumingMemoryBound(to: SIMD16<S>.self)
-        let m = UnsafeMutableRawPointer(products).assumingMemoryBound(to: SIMD16<S>.self)
+        let v = scratchBase.base + rowBlock * scratchPerBlock   // V: [ξ][c]
+        let m = v + cin * 36                                      // M: [o][ξ]
         for ty in Parallel.range(of: rowBlock % rowBlocks, splitting: tileRows, into: rowBlocks) {
             var t0 = 0
             while t0 < tileColumns {
@@ -265,32 +266,6 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
                     }
                 }
                 t0 += lanes
-            }
-        }
-    }
-}
-
-/// Stores the first `count` of the 64 scalars `a[0], b[0], c[0], d[0], a[1],
-/// …, d[15]` to `pointer`.
-///
-/// - Requires: `0 <= count <= 64`.
-@inline(__always)
-func storeInterleaved4<S: TensorScalar>(_ a: SIMD16<S>, _ b: SIMD16<S>, _ c: SIMD16<S>, _ d: SIMD16<S>,
-                                        to pointer: UnsafeMutablePointer<S>, count: Int) {
-    if count >= 64 {
-        for i in 0..<16 {
-            pointer[4 * i] = a[i]
-            pointer[4 * i + 1] = b[i]
-            pointer[4 * i + 2] = c[i]
-            pointer[4 * i + 3] = d[i]
-        }
-    } else {
-        for i in 0..<count {
-            switch i % 4 {
-            case 0: pointer[i] = a[i / 4]
-            case 1: pointer[i] = b[i / 4]
-            case 2: pointer[i] = c[i / 4]
-            default: pointer[i] = d[i / 4]
             }
         }
     }

@@ -127,6 +127,10 @@ private let geometries: [Conv2DGeometry] = [
                    strideY: 2, strideX: 2, padTop: 2, padBottom: 1, padLeft: 2, padRight: 3),
     Conv2DGeometry(batch: 1, inputChannels: 2, inputHeight: 5, inputWidth: 20, outputChannels: 2, kernelHeight: 1, kernelWidth: 4,
                    strideY: 3, strideX: 4, padTop: 1, padBottom: 1, padLeft: 3, padRight: 0),
+    // Winograd F(4×4, 3×3) blocks of several tile rows (18 tile rows, 16 blocks),
+    // and channel counts that leave register blocks of 2 and 3 in wide builds.
+    Conv2DGeometry(batch: 1, inputChannels: 8, inputHeight: 70, inputWidth: 9, outputChannels: 10, kernelSize: 3, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 14, inputHeight: 6, inputWidth: 20, outputChannels: 11, kernelSize: 3, padding: 1),
 ] + winogradGeometries
 
 /// 3×3 stride-1 geometries on which the weight gradient takes the Winograd
@@ -143,6 +147,9 @@ private let winogradGeometries: [Conv2DGeometry] = [
     Conv2DGeometry(batch: 1, inputChannels: 12, inputHeight: 5, inputWidth: 141, outputChannels: 12, kernelSize: 3, padding: 1),
     Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 4, inputWidth: 5, outputChannels: 12, kernelSize: 3, padding: 3),
     Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 1, inputWidth: 1, outputChannels: 8, kernelSize: 3, padding: 1),
+    // 167 tiles along a row: two weight-gradient sweeps, several 64-scalar
+    // stride-4 packing steps and a partial group of 16 F(4×4) tiles.
+    Conv2DGeometry(batch: 1, inputChannels: 12, inputHeight: 3, inputWidth: 333, outputChannels: 9, kernelSize: 3, padding: 1),
 ]
 
 /// The paper's conv3 at its full width (a band of 17 rows): Winograd
