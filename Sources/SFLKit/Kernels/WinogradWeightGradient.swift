@@ -49,15 +49,16 @@ private let winogradGradientBlocks = 16
 
 /// Whether ``conv2DWeightGradient(input:outputGradient:weightGradient:biasGradient:geometry:threads:)``
 /// uses ``conv2DWeightGradientWinograd(input:outputGradient:weightGradient:geometry:threads:)``
-/// for `geometry`: when Winograd applies (3×3, stride 1) and pays for the
-/// forward pass (``winogradPays(for:)``), and the input channels fill at
-/// least three quarters of the vectors that hold them (`Cin` = 12...16,
-/// 24...32, …). Measured on 225×300 images with 32 output channels, one
-/// thread: Winograd takes 0.6× the direct kernel's time with 16 input
-/// channels, 0.77× with 12 and 24, but 1.1× with 8 and 1.0× with 20, where the
-/// lanes wasted on channels beyond `Cin` cost what the transforms save.
+/// for `geometry`: when Winograd applies (3×3, stride 1), there are at least
+/// 3 output channels, and the input channels fill at least three quarters of
+/// the vectors that hold them (`Cin` = 12...16, 24...32, …). Measured on
+/// 225×300 images, one thread: with 32 output channels Winograd takes 0.6× the
+/// direct kernel's time with 16 input channels, 0.77× with 12 and 24, but 1.1×
+/// with 8 and 1.0× with 20, where the lanes wasted on channels beyond `Cin`
+/// cost what the transforms save; with 32 input and 3 output channels (the
+/// paper's last layer) it takes 0.69× (best of 6 runs each).
 func winogradWeightGradientPays(for g: Conv2DGeometry) -> Bool {
-    winogradApplies(to: g) && winogradPays(for: g)
+    winogradApplies(to: g) && g.outputChannels >= 3
         && 4 * g.inputChannels >= 3 * roundUp(g.inputChannels, toMultipleOf: kernelVectorWidth)
 }
 

@@ -158,6 +158,11 @@ private let winogradGeometries: [Conv2DGeometry] = [
 private let paperWidthGeometry = Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 17, inputWidth: 300,
                                                 outputChannels: 32, kernelSize: 3, padding: 1)
 
+/// The paper's conv4 (32 → 3) at its full width: its weight gradient takes
+/// Winograd F(2×2, 3×3) with only 3 output channels.
+private let paperLastLayerGeometry = Conv2DGeometry(batch: 1, inputChannels: 32, inputHeight: 17, inputWidth: 300,
+                                                    outputChannels: 3, kernelSize: 3, padding: 1)
+
 @Suite("Conv2D kernels")
 struct Conv2DKernelTests {
     @Test("Double kernels match the naive loops", arguments: geometries)
@@ -187,7 +192,7 @@ struct Conv2DKernelTests {
 
     @Test("Float kernels agree with Double",
           arguments: [geometries[2], geometries[4], geometries[9], geometries[12], geometries[16],
-                      winogradGeometries[0], winogradGeometries[3], paperWidthGeometry])
+                      winogradGeometries[0], winogradGeometries[3], paperWidthGeometry, paperLastLayerGeometry])
     func floatMatchesDouble(_ g: Conv2DGeometry) {
         let input = randomValues(g.inputCount, seed: 7), weight = randomValues(g.weightCount, seed: 8)
         let bias = randomValues(g.outputChannels, seed: 9), gradient = randomValues(g.outputCount, seed: 10)
@@ -257,6 +262,10 @@ struct Conv2DKernelTests {
                                    kernelSize: 3, padding: 1)
         #expect(winogradWeightGradientPays(for: conv3))
         #expect(!winogradWeightGradientPays(for: geometries[14]))  // 8 input channels
+        #expect(winogradWeightGradientPays(for: paperLastLayerGeometry))  // 32 → 3
+        var twoOutputs = paperLastLayerGeometry
+        twoOutputs.outputChannels = 2
+        #expect(!winogradWeightGradientPays(for: twoOutputs))
         var twentyChannels = conv3
         twentyChannels.inputChannels = 20
         #expect(!winogradWeightGradientPays(for: twentyChannels))
