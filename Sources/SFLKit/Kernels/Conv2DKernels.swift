@@ -96,8 +96,8 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
     let ho = g.outputHeight, wo = g.outputWidth
     let rowBlocks = min(ho, rowBlocksPerImage)
     let blocks = g.batch * rowBlocks
-    let scratch = UnsafeMutablePointer<S>.allocate(capacity: blocks * cin * localChannel)
-    defer { scratch.deallocate() }
+    let scratch = ScratchBuffers.take(S.self, count: blocks * cin * localChannel)
+    defer { ScratchBuffers.give(scratch) }
     let out = SendablePointer(output), scratchBase = SendablePointer(scratch)
     let weights = UnsafePointer(packed)
     let biases = bias == nil ? nil : UnsafePointer(packedBias), program = UnsafePointer(offsets)
@@ -220,8 +220,8 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
     let rowWidth = leftPad + readEnd
     let rows = topRows + max(ho, (g.padTop + h - 1) / sy + 1)
     let paddedCount = g.batch * cout * rows * rowWidth
-    let padded = UnsafeMutablePointer<S>.allocate(capacity: paddedCount)
-    defer { padded.deallocate() }
+    let padded = ScratchBuffers.take(S.self, count: paddedCount)
+    defer { ScratchBuffers.give(padded) }
     padOutputGradient(outputGradient, into: padded, leftPad: leftPad, rowWidth: rowWidth, topRows: topRows,
                       rows: rows, geometry: g, threads: threads)
 
@@ -395,8 +395,8 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
         return
     }
     let layout = PhasePlaneLayout(geometry: g)
-    let planes = UnsafeMutablePointer<S>.allocate(capacity: layout.totalCount)
-    defer { planes.deallocate() }
+    let planes = ScratchBuffers.take(S.self, count: layout.totalCount)
+    defer { ScratchBuffers.give(planes) }
     packPhasePlanes(input: input, planes: planes, layout: layout, geometry: g, threads: threads)
     let cout = g.outputChannels
     if 4 * cout >= 3 * roundUp(cout, toMultipleOf: kernelVectorWidth) {
@@ -445,8 +445,8 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
     let rowRanges = min(ho, max(1, (weightGradientBlocks + outputBlocks * g.batch - 1) / (outputBlocks * g.batch)))
     let blocks = outputBlocks * g.batch * rowRanges
     let sumCount = blocks * tapGroups * tapBlock
-    let partials = UnsafeMutablePointer<SIMD16<S>>.allocate(capacity: sumCount)
-    defer { partials.deallocate() }
+    let partials = ScratchBuffers.take(SIMD16<S>.self, count: sumCount)
+    defer { ScratchBuffers.give(partials) }
     partials.initialize(repeating: SIMD16<S>(), count: sumCount)
 
     // Rows per sweep: about 512 pixels, so the gradient rows stay in cache.
@@ -454,8 +454,8 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
     // pixel-major scratch [row][x][16 channels] (zero beyond Cout).
     let rowGroup = max(1, min(ho, 512 / wo))
     let scratchPerBlock = rowGroup * wo * width
-    let scratch = UnsafeMutablePointer<S>.allocate(capacity: blocks * scratchPerBlock)
-    defer { scratch.deallocate() }
+    let scratch = ScratchBuffers.take(S.self, count: blocks * scratchPerBlock)
+    defer { ScratchBuffers.give(scratch) }
     let program = UnsafePointer(offsets)
     let sums = SendablePointer(partials), scratchBase = SendablePointer(scratch)
     Parallel.forEachBlock(blocks, threads: threads) { block in
@@ -517,8 +517,8 @@ private func weightGradientByPixelVectors<S: TensorScalar>(planes: UnsafePointer
     let cin = g.inputChannels, cout = g.outputChannels, kh = g.kernelHeight, kw = g.kernelWidth
     let rowWidth = roundUp(wo, toMultipleOf: kernelVectorWidth)
     let gradientCount = g.batch * cout * ho * rowWidth
-    let padded = UnsafeMutablePointer<S>.allocate(capacity: gradientCount + ho * rowWidth)
-    defer { padded.deallocate() }
+    let padded = ScratchBuffers.take(S.self, count: gradientCount + ho * rowWidth)
+    defer { ScratchBuffers.give(padded) }
     padOutputGradient(outputGradient, into: padded, leftPad: 0, rowWidth: rowWidth, topRows: 0, rows: ho,
                       geometry: g, threads: threads)
     (padded + gradientCount).initialize(repeating: 0, count: ho * rowWidth)  // a zero plane for odd Cout
@@ -531,8 +531,8 @@ private func weightGradientByPixelVectors<S: TensorScalar>(planes: UnsafePointer
     // Per block: [input in group][ky][tap group][2 outputs × 3 taps] vectors.
     let partialsPerBlock = largestInputGroup * kh * tapGroups * 6
     let partialCount = outputPairs * inputGroups * partialsPerBlock
-    let partials = UnsafeMutablePointer<SIMD16<S>>.allocate(capacity: partialCount)
-    defer { partials.deallocate() }
+    let partials = ScratchBuffers.take(SIMD16<S>.self, count: partialCount)
+    defer { ScratchBuffers.give(partials) }
     partials.initialize(repeating: SIMD16<S>(), count: partialCount)
 
     let gradients = UnsafePointer(padded), image = planes

@@ -89,8 +89,8 @@ func filterBankForward<S: TensorScalar>(
         }
     case .sumOverChannels:
         // Separable: sum the channels once per image, then filter the sum.
-        let sums = UnsafeMutablePointer<S>.allocate(capacity: batch * plane)
-        defer { sums.deallocate() }
+        let sums = ScratchBuffers.take(S.self, count: batch * plane)
+        defer { ScratchBuffers.give(sums) }
         let bands = settings.bands
         Parallel.forEachBlock(batch * bands, threads: threads) { block in
             let n = block / bands

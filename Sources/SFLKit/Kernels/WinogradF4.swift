@@ -179,8 +179,8 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
     tiled.padBottom = 4 * tileRows + 2 - g.inputHeight - g.padTop
     tiled.padRight = 4 * tileColumns + 2 - g.inputWidth - g.padLeft
     let layout = PhasePlaneLayout(geometry: tiled)
-    let planes = UnsafeMutablePointer<S>.allocate(capacity: layout.totalCount)
-    defer { planes.deallocate() }
+    let planes = ScratchBuffers.take(S.self, count: layout.totalCount)
+    defer { ScratchBuffers.give(planes) }
     packPhasePlanes(input: input, planes: planes, layout: layout, geometry: tiled, threads: threads)
 
     let outputBlocks = (cout + block - 1) / block
@@ -196,8 +196,8 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
     // Per block: V as [ξ][c] and M as [o][ξ], 16 tiles per vector. Every
     // vector is written before it is read.
     let scratchPerBlock = cin * 36 + outputBlocks * block * 36
-    let scratch = UnsafeMutablePointer<SIMD16<S>>.allocate(capacity: blocks * scratchPerBlock)
-    defer { scratch.deallocate() }
+    let scratch = ScratchBuffers.take(SIMD16<S>.self, count: blocks * scratchPerBlock)
+    defer { ScratchBuffers.give(scratch) }
 
     let out = SendablePointer(output), scratchBase = SendablePointer(scratch)
     let image = UnsafePointer(planes), weights = UnsafePointer(packed), biases = UnsafePointer(packedBias)

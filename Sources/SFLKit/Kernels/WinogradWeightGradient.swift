@@ -107,8 +107,8 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
     let paddedRows = 2 * tileRows + 2, paddedColumns = 2 * tileColumns + 2
     let rowStride = paddedColumns * lanes
     let blockCount = paddedRows * rowStride
-    let interleaved = UnsafeMutablePointer<S>.allocate(capacity: g.batch * channelBlocks * blockCount)
-    defer { interleaved.deallocate() }
+    let interleaved = ScratchBuffers.take(S.self, count: g.batch * channelBlocks * blockCount)
+    defer { ScratchBuffers.give(interleaved) }
     interleaveInputChannels(input, into: interleaved, paddedRows: paddedRows, paddedColumns: paddedColumns,
                             geometry: g, threads: threads)
 
@@ -123,11 +123,11 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
     let transformedInputCount = channelBlocks * 16 * sweep * lanes
     let transformedGradientCount = outputGroup * 16 * sweep
     let scratchPerBlock = transformedInputCount + transformedGradientCount + cout * 4 * sweep
-    let scratch = UnsafeMutablePointer<S>.allocate(capacity: blocks * scratchPerBlock)
-    defer { scratch.deallocate() }
+    let scratch = ScratchBuffers.take(S.self, count: blocks * scratchPerBlock)
+    defer { ScratchBuffers.give(scratch) }
     let sumsPerBlock = 16 * channelBlocks * cout
-    let partials = UnsafeMutablePointer<SIMD16<S>>.allocate(capacity: blocks * sumsPerBlock)
-    defer { partials.deallocate() }
+    let partials = ScratchBuffers.take(SIMD16<S>.self, count: blocks * sumsPerBlock)
+    defer { ScratchBuffers.give(partials) }
     partials.initialize(repeating: SIMD16<S>(), count: blocks * sumsPerBlock)
 
     let image = UnsafePointer(interleaved)
@@ -237,8 +237,8 @@ private func interleaveInputChannels<S: TensorScalar>(_ input: UnsafePointer<S>,
     // block of one image, each with 32 vectors of scratch for the transposes.
     let rowBlocks = (paddedRows + interleaveRowsPerBlock - 1) / interleaveRowsPerBlock
     let blocks = g.batch * channelBlocks * rowBlocks
-    let vectors = UnsafeMutablePointer<SIMD16<S>>.allocate(capacity: blocks * 2 * lanes)
-    defer { vectors.deallocate() }
+    let vectors = ScratchBuffers.take(SIMD16<S>.self, count: blocks * 2 * lanes)
+    defer { ScratchBuffers.give(vectors) }
     let out = SendablePointer(interleaved), scratch = SendablePointer(vectors)
     Parallel.forEachBlock(blocks, threads: threads) { block in
         let imageBlock = block / rowBlocks   // n · channelBlocks + cb
