@@ -56,7 +56,8 @@ private let winogradGradientBlocks = 16
 /// direct kernel's time with 16 input channels, 0.77× with 12 and 24, but 1.1×
 /// with 8 and 1.0× with 20, where the lanes wasted on channels beyond `Cin`
 /// cost what the transforms save; with 32 input and 3 output channels (the
-/// paper's last layer) it takes 0.69× (best of 6 runs each).
+/// paper's last layer) it takes 0.69–0.92× in the default build and about
+/// 1.0× with native flags (best of 6 to 8 runs each, on a noisy machine).
 func winogradWeightGradientPays(for g: Conv2DGeometry) -> Bool {
     winogradApplies(to: g) && g.outputChannels >= 3
         && 4 * g.inputChannels >= 3 * roundUp(g.inputChannels, toMultipleOf: kernelVectorWidth)
