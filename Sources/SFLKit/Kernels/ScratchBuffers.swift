@@ -11,14 +11,14 @@ import Foundation
 /// Scratch memory for kernels: ``take(_:count:)`` hands out a buffer of at
 /// least `count` elements (uninitialised, 64-byte aligned) and
 /// ``give(_:)`` returns it for reuse. Buffers under 64 KiB bypass the cache.
-/// Up to 128 MiB of returned buffers are kept; beyond that the oldest are
+/// Up to 64 MiB of returned buffers are kept; beyond that the oldest are
 /// freed. Thread-safe.
 enum ScratchBuffers {
     /// Buffers smaller than this many bytes are allocated and freed directly.
     static let minimumCachedBytes = 1 << 16
 
     /// Bytes of returned buffers kept for reuse at most.
-    static let retainedByteLimit = 128 << 20
+    static let retainedByteLimit = 64 << 20
 
     private static let cache = ScratchCache()
 
