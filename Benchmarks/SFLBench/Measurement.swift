@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Wall-clock seconds of `body`.
 func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -28,8 +31,15 @@ struct BenchmarkResult: Codable {
 
 /// Peak resident memory of this process since the last reset, from /proc (Linux); nil elsewhere.
 enum PeakMemory {
-    /// Resets the kernel's high-water mark (`VmHWM`) to the current resident size.
+    /// Returns the memory that earlier benchmarks freed to the system (glibc
+    /// keeps freed heap pages otherwise, and they would count against the next
+    /// benchmark), then resets the kernel's high-water mark (`VmHWM`) to the
+    /// current resident size.
     static func reset() {
+        #if canImport(Glibc)
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(nil, "malloc_trim") { _ = unsafeBitCast(symbol, to: MallocTrim.self)(0) }
+        #endif
         try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
     }
 
