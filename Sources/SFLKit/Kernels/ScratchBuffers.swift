@@ -53,18 +53,14 @@ private final class ScratchCache: @unchecked Sendable {
     func take(bytes: Int) -> UnsafeMutableRawPointer {
         lock.lock()
         defer { lock.unlock() }
-        if bytes >= ScratchBuffers.minimumCachedBytes {
-            // The smallest free buffer that fits and wastes at most half of itself.
-            var best: Int?
-            for (index, buffer) in free.enumerated() where buffer.bytes >= bytes && buffer.bytes <= 2 * bytes {
-                if best == nil || buffer.bytes < free[best!].bytes { best = index }
-            }
-            if let best {
-                let buffer = free.remove(at: best)
-                retained -= buffer.bytes
-                inUse[buffer.address] = buffer.bytes
-                return buffer.address
-            }
+        // The smallest free buffer that fits and wastes at most half of itself.
+        if bytes >= ScratchBuffers.minimumCachedBytes,
+           let best = free.indices.filter({ free[$0].bytes >= bytes && free[$0].bytes <= 2 * bytes })
+                                  .min(by: { free[$0].bytes < free[$1].bytes }) {
+            let buffer = free.remove(at: best)
+            retained -= buffer.bytes
+            inUse[buffer.address] = buffer.bytes
+            return buffer.address
         }
         let size = (bytes + 4095) & ~4095
         let address = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)

@@ -124,21 +124,19 @@ private func packWinograd4Weights<S: TensorScalar>(_ weight: UnsafePointer<S>, o
     let block = winograd4OutputBlock
     let outputBlocks = (cout + block - 1) / block
     packed.initialize(repeating: 0, count: outputBlocks * 36 * cin * block)
-    // G (6×3, row-major); the fractions are formed in S so that Double stays exact to rounding.
-    let g = UnsafeMutablePointer<S>.allocate(capacity: 18), t = UnsafeMutablePointer<S>.allocate(capacity: 18)  // t = G w
-    defer { g.deallocate(); t.deallocate() }
-    let rows: [(S, S, S)] = [(1 / 4, 0, 0), (-1 / 6, -1 / 6, -1 / 6), (-1 / 6, 1 / 6, -1 / 6),
-                             (1 / 24, 1 / 12, 1 / 6), (1 / 24, -1 / 12, 1 / 6), (0, 0, 1)]
-    for (a, row) in rows.enumerated() { g[3 * a] = row.0; g[3 * a + 1] = row.1; g[3 * a + 2] = row.2 }
+    // The rows of G; the fractions are formed in S so that Double stays exact to rounding.
+    let g: [(S, S, S)] = [(1 / 4, 0, 0), (-1 / 6, -1 / 6, -1 / 6), (-1 / 6, 1 / 6, -1 / 6),
+                          (1 / 24, 1 / 12, 1 / 6), (1 / 24, -1 / 12, 1 / 6), (0, 0, 1)]
+    var t = [S](repeating: 0, count: 18)   // G w, 6×3, reused for every channel pair
     for o in 0..<cout {
         for c in 0..<cin {
             let w = weight + (o * cin + c) * 9
             for a in 0..<6 {
-                for j in 0..<3 { t[3 * a + j] = g[3 * a] * w[j] + g[3 * a + 1] * w[3 + j] + g[3 * a + 2] * w[6 + j] }
+                for j in 0..<3 { t[3 * a + j] = g[a].0 * w[j] + g[a].1 * w[3 + j] + g[a].2 * w[6 + j] }
             }
             for a in 0..<6 {
                 for b in 0..<6 {
-                    let value = t[3 * a] * g[3 * b] + t[3 * a + 1] * g[3 * b + 1] + t[3 * a + 2] * g[3 * b + 2]
+                    let value = t[3 * a] * g[b].0 + t[3 * a + 1] * g[b].1 + t[3 * a + 2] * g[b].2
                     packed[(((o / block) * 36 + 6 * a + b) * cin + c) * block + o % block] = value
                 }
             }
