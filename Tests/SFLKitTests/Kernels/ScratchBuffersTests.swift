@@ -32,16 +32,51 @@ struct ScratchBuffersTests {
         #expect(failures.value == 0)
     }
 
-    @Test("Returned buffers are kept up to the limit and no further")
+    @Test("Returned buffers are kept up to the limit and no further, oldest freed first")
     func retentionIsBounded() {
-        let count = 6 << 20  // 24 MiB of Float each
-        let buffers = (0..<8).map { _ in ScratchBuffers.take(Float.self, count: count) }
-        for buffer in buffers {
-            buffer[count - 1] = 1
-            ScratchBuffers.give(buffer)
-        }
-        #expect(ScratchBuffers.retainedBytes <= ScratchBuffers.retainedByteLimit)
-        #expect(ScratchBuffers.retainedBytes >= 24 << 20)  // the last one given is kept
+        let mebibyte = 1 << 20
+        let cache = ScratchCache(minimumCachedBytes: 1 << 16, retainedByteLimit: 64 * mebibyte)
+        let buffers = (0..<4).map { _ in cache.take(bytes: 24 * mebibyte) }
+        for buffer in buffers { cache.give(buffer) }
+        #expect(cache.retainedBytes == 48 * mebibyte)  // two of 24 MiB fit under 64 MiB
+        // The two newest are kept: taking 24 MiB twice reuses them, a third is new.
+        let reused = [cache.take(bytes: 24 * mebibyte), cache.take(bytes: 24 * mebibyte)]
+        #expect(Set(reused) == Set(buffers[2...]))
+        #expect(cache.retainedBytes == 0)
+        for buffer in reused { cache.give(buffer) }
+    }
+
+    @Test("A buffer is reused only for requests it fits without wasting more than half of itself")
+    func bestFitWithinTwice() {
+        let cache = ScratchCache(minimumCachedBytes: 1 << 16, retainedByteLimit: 1 << 30)
+        let small = cache.take(bytes: 1 << 20), large = cache.take(bytes: 4 << 20)
+        cache.give(small)
+        cache.give(large)
+        let forMiddle = cache.take(bytes: 3 << 20)    // only the 4 MiB buffer fits
+        #expect(forMiddle == large)
+        let forTiny = cache.take(bytes: 100_000)       // 1 MiB would waste more than half: new buffer
+        #expect(forTiny != small)
+        let forHalf = cache.take(bytes: 600_000)       // fits the 1 MiB buffer within 2×
+        #expect(forHalf == small)
+        // Buffers under the minimum are never kept.
+        let below = cache.take(bytes: 1_000)
+        cache.give(below)
+        #expect(cache.retainedBytes == 0)
+        for buffer in [forMiddle, forTiny, forHalf] { cache.give(buffer) }
+    }
+
+    @Test("Large tensor storage comes from the cache and goes back to it when the tensor dies")
+    func tensorStorageIsPooled() {
+        // An unusual size (12 MiB and a bit) that no other suite requests, so
+        // the buffer is still free when this test asks for it again.
+        let count = (3 << 20) + 12_345
+        var storage: TensorStorage<Float>? = TensorStorage<Float>(uninitializedCount: count)
+        let address = storage!.base
+        storage!.base[count - 1] = 7
+        storage = nil
+        let reused = ScratchBuffers.take(Float.self, count: count)
+        #expect(reused == address)
+        ScratchBuffers.give(reused)
     }
 }
 
