@@ -53,44 +53,67 @@ func roundUp(_ value: Int, toMultipleOf multiple: Int) -> Int {
     (value + multiple - 1) / multiple * multiple
 }
 
+/// Lanes `4q ..< 4q + 4` of `vector`.
+@inline(__always)
+private func quarter<S: TensorScalar>(_ vector: SIMD16<S>, _ q: Int) -> SIMD4<S> {
+    SIMD4(vector[4 * q], vector[4 * q + 1], vector[4 * q + 2], vector[4 * q + 3])
+}
+
 /// Stores the first `count` of the 32 scalars `a[0], b[0], a[1], b[1], …,
 /// a[15], b[15]` to `pointer`.
 ///
+/// A full store interleaves four lanes at a time with two 4-lane shuffles
+/// (`unpcklps`/`unpckhps` on x86), several times faster than scalar stores.
+/// Never inlined: inlined, the optimiser takes the caller's vector
+/// arithmetic apart into scalar operations, one per extracted lane.
+///
 /// - Requires: `0 <= count <= 32`.
-@inline(__always)
+@inline(never)
 func storeInterleaved<S: TensorScalar>(_ a: SIMD16<S>, _ b: SIMD16<S>, to pointer: UnsafeMutablePointer<S>, count: Int) {
     if count >= 32 {
-        for i in 0..<16 {
-            pointer[2 * i] = a[i]
-            pointer[2 * i + 1] = b[i]
+        let raw = UnsafeMutableRawPointer(pointer), size = MemoryLayout<SIMD4<S>>.stride
+        for q in 0..<4 {
+            let x = quarter(a, q), y = quarter(b, q)
+            raw.storeBytes(of: SIMD4(x[0], y[0], x[1], y[1]), toByteOffset: 2 * q * size, as: SIMD4<S>.self)
+            raw.storeBytes(of: SIMD4(x[2], y[2], x[3], y[3]), toByteOffset: (2 * q + 1) * size, as: SIMD4<S>.self)
         }
     } else {
-        for i in 0..<count { pointer[i] = i % 2 == 0 ? a[i / 2] : b[i / 2] }
+        // Through a stack buffer, so that the vectors are never taken apart lane by lane.
+        withUnsafeTemporaryAllocation(of: S.self, capacity: 32) { buffer in
+            storeInterleaved(a, b, to: buffer.baseAddress!, count: 32)
+            pointer.update(from: buffer.baseAddress!, count: count)
+        }
     }
 }
 
 /// Stores the first `count` of the 64 scalars `a[0], b[0], c[0], d[0], a[1],
 /// …, d[15]` to `pointer`.
 ///
+/// A full store transposes the four vectors four lanes at a time (a 4×4
+/// transpose in eight 4-lane shuffles): measured 5× faster than scalar
+/// stores with native flags, 6× in the default build. Never inlined, for
+/// the reason given at ``storeInterleaved(_:_:to:count:)``.
+///
 /// - Requires: `0 <= count <= 64`.
-@inline(__always)
+@inline(never)
 func storeInterleaved4<S: TensorScalar>(_ a: SIMD16<S>, _ b: SIMD16<S>, _ c: SIMD16<S>, _ d: SIMD16<S>,
                                         to pointer: UnsafeMutablePointer<S>, count: Int) {
     if count >= 64 {
-        for i in 0..<16 {
-            pointer[4 * i] = a[i]
-            pointer[4 * i + 1] = b[i]
-            pointer[4 * i + 2] = c[i]
-            pointer[4 * i + 3] = d[i]
+        let raw = UnsafeMutableRawPointer(pointer), size = MemoryLayout<SIMD4<S>>.stride
+        for q in 0..<4 {
+            let w = quarter(a, q), x = quarter(b, q), y = quarter(c, q), z = quarter(d, q)
+            let wx0 = SIMD4(w[0], x[0], w[1], x[1]), yz0 = SIMD4(y[0], z[0], y[1], z[1])
+            let wx1 = SIMD4(w[2], x[2], w[3], x[3]), yz1 = SIMD4(y[2], z[2], y[3], z[3])
+            raw.storeBytes(of: SIMD4(wx0[0], wx0[1], yz0[0], yz0[1]), toByteOffset: 4 * q * size, as: SIMD4<S>.self)
+            raw.storeBytes(of: SIMD4(wx0[2], wx0[3], yz0[2], yz0[3]), toByteOffset: (4 * q + 1) * size, as: SIMD4<S>.self)
+            raw.storeBytes(of: SIMD4(wx1[0], wx1[1], yz1[0], yz1[1]), toByteOffset: (4 * q + 2) * size, as: SIMD4<S>.self)
+            raw.storeBytes(of: SIMD4(wx1[2], wx1[3], yz1[2], yz1[3]), toByteOffset: (4 * q + 3) * size, as: SIMD4<S>.self)
         }
     } else {
-        for i in 0..<count {
-            switch i % 4 {
-            case 0: pointer[i] = a[i / 4]
-            case 1: pointer[i] = b[i / 4]
-            case 2: pointer[i] = c[i / 4]
-            default: pointer[i] = d[i / 4]
-            }
+        // Through a stack buffer, so that the vectors are never taken apart lane by lane.
+        withUnsafeTemporaryAllocation(of: S.self, capacity: 64) { buffer in
+            storeInterleaved4(a, b, c, d, to: buffer.baseAddress!, count: 64)
+            pointer.update(from: buffer.baseAddress!, count: count)
         }
     }
 }

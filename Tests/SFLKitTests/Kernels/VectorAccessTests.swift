@@ -1,0 +1,31 @@
+import Testing
+@testable import SFLKit
+
+@Suite("Vector access")
+struct VectorAccessTests {
+    private func lanes(_ base: Int) -> SIMD16<Float> {
+        var vector = SIMD16<Float>()
+        for lane in 0..<16 { vector[lane] = Float(base + lane) }
+        return vector
+    }
+
+    @Test("Interleaved stores of two vectors write a0, b0, a1, b1, … and nothing past count", arguments: [32, 31, 17, 1])
+    func interleavedTwo(count: Int) {
+        let a = lanes(100), b = lanes(200)
+        var memory = [Float](repeating: -1, count: 40)
+        memory.withUnsafeMutableBufferPointer { storeInterleaved(a, b, to: $0.baseAddress!, count: count) }
+        for i in 0..<count { #expect(memory[i] == (i % 2 == 0 ? a[i / 2] : b[i / 2]), "scalar \(i)") }
+        #expect(memory[count...].allSatisfy { $0 == -1 })
+    }
+
+    @Test("Interleaved stores of four vectors write a0, b0, c0, d0, a1, … and nothing past count", arguments: [64, 63, 33, 2])
+    func interleavedFour(count: Int) {
+        let vectors = [lanes(100), lanes(200), lanes(300), lanes(400)]
+        var memory = [Float](repeating: -1, count: 72)
+        memory.withUnsafeMutableBufferPointer {
+            storeInterleaved4(vectors[0], vectors[1], vectors[2], vectors[3], to: $0.baseAddress!, count: count)
+        }
+        for i in 0..<count { #expect(memory[i] == vectors[i % 4][i / 4], "scalar \(i)") }
+        #expect(memory[count...].allSatisfy { $0 == -1 })
+    }
+}
