@@ -34,7 +34,7 @@ private let weightGradientBlocks = 16
 ///
 /// 3×3 stride-1 geometries with at least 8 input and output channels use
 /// Winograd F(4×4, 3×3)
-/// (``conv2DForwardWinograd4x4(input:weight:bias:output:geometry:threads:)``).
+/// (``conv2DForwardWinograd4x4(input:weight:bias:output:geometry:threads:rectify:)``).
 /// Otherwise each parallel block copies the input rows it needs, a few output
 /// rows at a time, into zero-padded phase planes (``PhasePlaneLayout``), and
 /// each block of 16 output pixels × ``gatherChannelBlock`` output channels is
@@ -48,12 +48,16 @@ private let weightGradientBlocks = 16
 ///   - output: `[N, Cout, Ho, Wo]`, overwritten.
 ///   - geometry: the sizes; must be ``Conv2DGeometry/isValid``.
 ///   - threads: how many threads may run at once (the result does not depend on it).
+///   - rectify: whether to store `max(value, 0)` (a ReLU fused into the
+///     stores, saving a pass over the output).
 /// - Requires: `output` does not overlap the other buffers.
 func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePointer<S>, bias: UnsafePointer<S>?,
-                                    output: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry, threads: Int) {
+                                    output: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry, threads: Int,
+                                    rectify: Bool = false) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
     if winogradApplies(to: g) && winogradPays(for: g) {
-        conv2DForwardWinograd4x4(input: input, weight: weight, bias: bias, output: output, geometry: g, threads: threads)
+        conv2DForwardWinograd4x4(input: input, weight: weight, bias: bias, output: output, geometry: g, threads: threads,
+                                 rectify: rectify)
         return
     }
     let taps = g.kernelHeight * g.kernelWidth
@@ -134,7 +138,8 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
                                              weights: weights + (ob * programLength + first) * block, count: groupTaps,
                                              initial: biases.map { $0 + ob * block }, accumulate: c0 > 0,
                                              destination: out.base + ((n * cout + ob * block) * ho + y) * wo + x0,
-                                             channelStride: ho * wo, lanes: min(kernelVectorWidth, wo - x0))
+                                             channelStride: ho * wo, lanes: min(kernelVectorWidth, wo - x0),
+                                             rectify: rectify && c0 + forwardChannelGroup >= cin)
                             x0 += kernelVectorWidth
                         }
                     }
@@ -149,7 +154,7 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
 // MARK: - Input gradient
 
 /// Computes the gradient of `Σ output·outputGradient` with respect to the
-/// input of ``conv2DForward(input:weight:bias:output:geometry:threads:)``:
+/// input of ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:)``:
 /// `inputGradient[n][c][i][j] = Σ_{o,ky,kx} outputGradient[n][o][y][x] ·
 /// weight[o][c][ky][kx]` over all `(y, x, ky, kx)` with
 /// `y·sy + ky − padTop = i` and `x·sx + kx − padLeft = j`.
@@ -342,7 +347,7 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 // MARK: - Weight gradient
 
 /// Computes the gradients of `Σ output·outputGradient` with respect to the
-/// weight and bias of ``conv2DForward(input:weight:bias:output:geometry:threads:)``:
+/// weight and bias of ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:)``:
 /// `weightGradient[o][c][ky][kx] = Σ_{n,y,x} outputGradient[n][o][y][x] ·
 /// input[n][c][y·sy + ky − padTop][x·sx + kx − padLeft]` and
 /// `biasGradient[o] = Σ_{n,y,x} outputGradient[n][o][y][x]`.

@@ -51,7 +51,7 @@ let broadcastTapBlock = 2
 /// destination values take the place of `initial`.
 ///
 /// The forward pass and the input gradient are both such gathers, with
-/// different offsets (see ``conv2DForward(input:weight:bias:output:geometry:threads:)``).
+/// different offsets (see ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:)``).
 ///
 /// - Parameters:
 ///   - source: base of the gather; `source[offsets[t] ..< offsets[t] + 16]`
@@ -64,11 +64,12 @@ let broadcastTapBlock = 2
 ///   - destination: first pixel of channel 0; channel `k` starts at
 ///     `destination + k·channelStride`.
 ///   - lanes: pixels to store, `1...16`.
+///   - rectify: whether to store `max(sum, 0)` (a fused ReLU) instead of the sum.
 @inline(__always)
 func gatherTapProgram<S: TensorScalar, Outputs: BlockCount>(
     source: UnsafePointer<S>, offsets: UnsafePointer<Int>, weights: UnsafePointer<S>,
     count: Int, initial: UnsafePointer<S>?, accumulate: Bool, outputs _: Outputs.Type,
-    destination: UnsafeMutablePointer<S>, channelStride: Int, lanes: Int
+    destination: UnsafeMutablePointer<S>, channelStride: Int, lanes: Int, rectify: Bool
 ) {
     let outputs = Outputs.value
     var a0 = SIMD16<S>(), a1 = SIMD16<S>(), a2 = SIMD16<S>(), a3 = SIMD16<S>()
@@ -86,11 +87,17 @@ func gatherTapProgram<S: TensorScalar, Outputs: BlockCount>(
     var w = weights
     for t in 0..<count {
         let v = loadVector(source + offsets[t])
-        a0 += v * SIMD16(repeating: w[0])
-        if outputs > 1 { a1 += v * SIMD16(repeating: w[1]) }
-        if outputs > 2 { a2 += v * SIMD16(repeating: w[2]) }
-        if outputs > 3 { a3 += v * SIMD16(repeating: w[3]) }
+        multiplyAdd(&a0, v, SIMD16(repeating: w[0]))
+        if outputs > 1 { multiplyAdd(&a1, v, SIMD16(repeating: w[1])) }
+        if outputs > 2 { multiplyAdd(&a2, v, SIMD16(repeating: w[2])) }
+        if outputs > 3 { multiplyAdd(&a3, v, SIMD16(repeating: w[3])) }
         w += gatherChannelBlock
+    }
+    if rectify {
+        a0 = rectified(a0)
+        if outputs > 1 { a1 = rectified(a1) }
+        if outputs > 2 { a2 = rectified(a2) }
+        if outputs > 3 { a3 = rectified(a3) }
     }
     storeVector(a0, to: destination, count: lanes)
     if outputs > 1 { storeVector(a1, to: destination + channelStride, count: lanes) }
@@ -98,21 +105,22 @@ func gatherTapProgram<S: TensorScalar, Outputs: BlockCount>(
     if outputs > 3 { storeVector(a3, to: destination + 3 * channelStride, count: lanes) }
 }
 
-/// ``gatherTapProgram(source:offsets:weights:count:initial:accumulate:outputs:destination:channelStride:lanes:)``
+/// ``gatherTapProgram(source:offsets:weights:count:initial:accumulate:outputs:destination:channelStride:lanes:rectify:)``
 /// with `outputs` turned into a compile-time constant (1...4).
 @inline(__always)
 func gatherTapProgram<S: TensorScalar>(outputs: Int, source: UnsafePointer<S>, offsets: UnsafePointer<Int>,
                                        weights: UnsafePointer<S>, count: Int, initial: UnsafePointer<S>?,
-                                       accumulate: Bool = false, destination: UnsafeMutablePointer<S>, channelStride: Int, lanes: Int) {
+                                       accumulate: Bool = false, destination: UnsafeMutablePointer<S>, channelStride: Int, lanes: Int,
+                                       rectify: Bool = false) {
     switch outputs {
     case 4: gatherTapProgram(source: source, offsets: offsets, weights: weights, count: count, initial: initial, accumulate: accumulate,
-                             outputs: BlockOf4.self, destination: destination, channelStride: channelStride, lanes: lanes)
+                             outputs: BlockOf4.self, destination: destination, channelStride: channelStride, lanes: lanes, rectify: rectify)
     case 3: gatherTapProgram(source: source, offsets: offsets, weights: weights, count: count, initial: initial, accumulate: accumulate,
-                             outputs: BlockOf3.self, destination: destination, channelStride: channelStride, lanes: lanes)
+                             outputs: BlockOf3.self, destination: destination, channelStride: channelStride, lanes: lanes, rectify: rectify)
     case 2: gatherTapProgram(source: source, offsets: offsets, weights: weights, count: count, initial: initial, accumulate: accumulate,
-                             outputs: BlockOf2.self, destination: destination, channelStride: channelStride, lanes: lanes)
+                             outputs: BlockOf2.self, destination: destination, channelStride: channelStride, lanes: lanes, rectify: rectify)
     default: gatherTapProgram(source: source, offsets: offsets, weights: weights, count: count, initial: initial, accumulate: accumulate,
-                              outputs: BlockOf1.self, destination: destination, channelStride: channelStride, lanes: lanes)
+                              outputs: BlockOf1.self, destination: destination, channelStride: channelStride, lanes: lanes, rectify: rectify)
     }
 }
 
@@ -137,15 +145,15 @@ func correlateRows<S: TensorScalar, Outputs: BlockCount, Taps: BlockCount>(
         while x < width {
             let u = loadVector(g0 + x)
             let p = loadVector(i0 + x)
-            s00 += u * p
+            multiplyAdd(&s00, u, p)
             if outputs > 1 {
                 let v = loadVector(g1 + x)
-                s10 += v * p
-                if taps > 1 { let q = loadVector(i1 + x); s01 += u * q; s11 += v * q }
-                if taps > 2 { let r = loadVector(i2 + x); s02 += u * r; s12 += v * r }
+                multiplyAdd(&s10, v, p)
+                if taps > 1 { let q = loadVector(i1 + x); multiplyAdd(&s01, u, q); multiplyAdd(&s11, v, q) }
+                if taps > 2 { let r = loadVector(i2 + x); multiplyAdd(&s02, u, r); multiplyAdd(&s12, v, r) }
             } else {
-                if taps > 1 { s01 += u * loadVector(i1 + x) }
-                if taps > 2 { s02 += u * loadVector(i2 + x) }
+                if taps > 1 { multiplyAdd(&s01, u, loadVector(i1 + x)) }
+                if taps > 2 { multiplyAdd(&s02, u, loadVector(i2 + x)) }
             }
             x += 16
         }
@@ -203,10 +211,10 @@ func broadcastTaps<S: TensorScalar, Taps: BlockCount>(taps _: Taps.Type, gradien
         var v = gradientRow
         for x in 0..<width {
             let u = loadVector(v)
-            s0 += u * SIMD16(repeating: i0[x])
-            if taps > 1 { s1 += u * SIMD16(repeating: i1[x]) }
-            if taps > 2 { s2 += u * SIMD16(repeating: i2[x]) }
-            if taps > 3 { s3 += u * SIMD16(repeating: i3[x]) }
+            multiplyAdd(&s0, u, SIMD16(repeating: i0[x]))
+            if taps > 1 { multiplyAdd(&s1, u, SIMD16(repeating: i1[x])) }
+            if taps > 2 { multiplyAdd(&s2, u, SIMD16(repeating: i2[x])) }
+            if taps > 3 { multiplyAdd(&s3, u, SIMD16(repeating: i3[x])) }
             v += 16
         }
         gradientRow += 16 * width

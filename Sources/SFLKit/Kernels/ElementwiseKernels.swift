@@ -54,7 +54,13 @@ func unaryKernel<S: TensorScalar>(_ operation: UnaryOperation, _ input: UnsafePo
         case .squareRoot: mapElements(range, x, y) { $0.squareRoot() }
         case .exp: for i in range { y[i] = S.exp(x[i]) }
         case .log: for i in range { y[i] = S.log(x[i]) }
-        case .tanh: for i in range { y[i] = S.tanh(x[i]) }
+        case .tanh:
+            if S.self == Float.self {   // vectorised (see VectorTanh.swift); Double keeps the C library's tanh
+                tanhKernel(UnsafeRawPointer(x + range.lowerBound).assumingMemoryBound(to: Float.self),
+                           UnsafeMutableRawPointer(y + range.lowerBound).assumingMemoryBound(to: Float.self), count: range.count)
+            } else {
+                for i in range { y[i] = S.tanh(x[i]) }
+            }
         case .relu: mapElements(range, x, y) { v in v > 0 ? v : 0 }
         case .sigmoid: for i in range { y[i] = 1 / (1 + S.exp(-x[i])) }
         case .leakyRelu(let slope):

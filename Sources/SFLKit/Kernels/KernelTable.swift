@@ -21,7 +21,8 @@ public struct KernelTable<Scalar: TensorScalar>: Sendable {
     let convertToDouble: @Sendable (Pointer, UnsafeMutablePointer<Double>, Int) -> Void
     let reduceSum: @Sendable (Pointer, Int, Int, Int, MutablePointer, Int) -> Void
     let matrixMultiply: @Sendable (Pointer, Pointer, MutablePointer, Int, Int, Int, Int) -> Void
-    let conv2DForward: @Sendable (Pointer, Pointer, Pointer?, MutablePointer, Conv2DGeometry, Int) -> Void
+    /// Input, weight, bias, output, geometry, threads, and whether to fuse a ReLU into the stores.
+    let conv2DForward: @Sendable (Pointer, Pointer, Pointer?, MutablePointer, Conv2DGeometry, Int, Bool) -> Void
     let conv2DInputGradient: @Sendable (Pointer, Pointer, MutablePointer, Conv2DGeometry, Int) -> Void
     let conv2DWeightGradient: @Sendable (Pointer, Pointer, MutablePointer, MutablePointer?, Conv2DGeometry, Int) -> Void
     let resampleForward: @Sendable (Pointer, MutablePointer, ResampleGeometry, Int) -> Void
@@ -45,7 +46,7 @@ public struct KernelTable<Scalar: TensorScalar>: Sendable {
             convertToDouble: { convertToDoubleKernel($0, $1, $2) },
             reduceSum: { reduceSumKernel($0, outer: $1, length: $2, inner: $3, $4, threads: $5) },
             matrixMultiply: { matrixMultiplyKernel($0, $1, $2, m: $3, k: $4, n: $5, threads: $6) },
-            conv2DForward: { SFLKit.conv2DForward(input: $0, weight: $1, bias: $2, output: $3, geometry: $4, threads: $5) },
+            conv2DForward: { SFLKit.conv2DForward(input: $0, weight: $1, bias: $2, output: $3, geometry: $4, threads: $5, rectify: $6) },
             conv2DInputGradient: { SFLKit.conv2DInputGradient(outputGradient: $0, weight: $1, inputGradient: $2, geometry: $3, threads: $4) },
             conv2DWeightGradient: {
                 SFLKit.conv2DWeightGradient(input: $0, outputGradient: $1, weightGradient: $2, biasGradient: $3, geometry: $4, threads: $5)

@@ -84,10 +84,10 @@ private func winograd4ChannelSum<S: TensorScalar, Outputs: BlockCount>(
     var w = weights
     for c in 0..<channels {
         let v = transformed[c]
-        a0 += v * SIMD16(repeating: w[0])
-        if outputs > 1 { a1 += v * SIMD16(repeating: w[1]) }
-        if outputs > 2 { a2 += v * SIMD16(repeating: w[2]) }
-        if outputs > 3 { a3 += v * SIMD16(repeating: w[3]) }
+        multiplyAdd(&a0, v, SIMD16(repeating: w[0]))
+        if outputs > 1 { multiplyAdd(&a1, v, SIMD16(repeating: w[1])) }
+        if outputs > 2 { multiplyAdd(&a2, v, SIMD16(repeating: w[2])) }
+        if outputs > 3 { multiplyAdd(&a3, v, SIMD16(repeating: w[3])) }
         w += winograd4OutputBlock
     }
     destination[0] = a0
@@ -144,7 +144,7 @@ private func packWinograd4Weights<S: TensorScalar>(_ weight: UnsafePointer<S>, o
     }
 }
 
-/// The forward pass of ``conv2DForward(input:weight:bias:output:geometry:threads:)``
+/// The forward pass of ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:)``
 /// for a 3×3, stride-1 geometry, by Winograd F(4×4, 3×3): same layouts and
 /// result up to rounding.
 ///
@@ -164,8 +164,10 @@ private func packWinograd4Weights<S: TensorScalar>(_ weight: UnsafePointer<S>, o
 ///   - output: `[N, Cout, Ho, Wo]`, overwritten.
 ///   - geometry: valid, with ``winogradApplies(to:)``.
 ///   - threads: how many threads may run at once (the result does not depend on it).
+///   - rectify: whether to store `max(value, 0)` (a fused ReLU).
 func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePointer<S>, bias: UnsafePointer<S>?,
-                                               output: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry, threads: Int) {
+                                               output: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry, threads: Int,
+                                               rectify: Bool = false) {
     precondition(g.isValid && winogradApplies(to: g), "geometry not supported by Winograd F(4×4, 3×3): \(g)")
     let ho = g.outputHeight, wo = g.outputWidth, cin = g.inputChannels, cout = g.outputChannels
     let tileRows = (ho + 3) / 4, tileColumns = (wo + 3) / 4
@@ -249,24 +251,34 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
                     let c5 = winograd4OutputTransform(p[5], p[11], p[17], p[23], p[29], p[35])
                     let destination = out.base + ((n * cout + o) * ho + 4 * ty) * wo + 4 * t0
                     let r0 = winograd4OutputTransform(c0.0, c1.0, c2.0, c3.0, c4.0, c5.0)
-                    storeInterleaved4(r0.0 + bias, r0.1 + bias, r0.2 + bias, r0.3 + bias, to: destination, count: columns)
+                    storeOutputRow(r0, bias: bias, rectify: rectify, to: destination, count: columns)
                     if 4 * ty + 1 < ho {
                         let r1 = winograd4OutputTransform(c0.1, c1.1, c2.1, c3.1, c4.1, c5.1)
-                        storeInterleaved4(r1.0 + bias, r1.1 + bias, r1.2 + bias, r1.3 + bias, to: destination + wo, count: columns)
+                        storeOutputRow(r1, bias: bias, rectify: rectify, to: destination + wo, count: columns)
                     }
                     if 4 * ty + 2 < ho {
                         let r2 = winograd4OutputTransform(c0.2, c1.2, c2.2, c3.2, c4.2, c5.2)
-                        storeInterleaved4(r2.0 + bias, r2.1 + bias, r2.2 + bias, r2.3 + bias, to: destination + 2 * wo, count: columns)
+                        storeOutputRow(r2, bias: bias, rectify: rectify, to: destination + 2 * wo, count: columns)
                     }
                     if 4 * ty + 3 < ho {
                         let r3 = winograd4OutputTransform(c0.3, c1.3, c2.3, c3.3, c4.3, c5.3)
-                        storeInterleaved4(r3.0 + bias, r3.1 + bias, r3.2 + bias, r3.3 + bias, to: destination + 3 * wo, count: columns)
+                        storeOutputRow(r3, bias: bias, rectify: rectify, to: destination + 3 * wo, count: columns)
                     }
                 }
                 t0 += lanes
             }
         }
     }
+}
+
+/// Stores one row of 16 output tiles (four vectors, the tiles' columns 0–3)
+/// plus `bias`, rectified if asked, as `count` consecutive scalars.
+@inline(__always)
+private func storeOutputRow<S: TensorScalar>(_ row: (SIMD16<S>, SIMD16<S>, SIMD16<S>, SIMD16<S>), bias: SIMD16<S>, rectify: Bool,
+                                             to destination: UnsafeMutablePointer<S>, count: Int) {
+    var row = (row.0 + bias, row.1 + bias, row.2 + bias, row.3 + bias)
+    if rectify { row = (rectified(row.0), rectified(row.1), rectified(row.2), rectified(row.3)) }
+    storeInterleaved4(row.0, row.1, row.2, row.3, to: destination, count: count)
 }
 
 /// Vectors `base[0], base[stride], base[2·stride], …` addressed by index.

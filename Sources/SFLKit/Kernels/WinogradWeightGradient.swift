@@ -63,7 +63,7 @@ func winogradWeightGradientPays(for g: Conv2DGeometry) -> Bool {
         && 4 * g.inputChannels >= 3 * roundUp(g.inputChannels, toMultipleOf: kernelVectorWidth)
 }
 
-/// The weight gradient of ``conv2DForward(input:weight:bias:output:geometry:threads:)``
+/// The weight gradient of ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:)``
 /// for a 3×3, stride-1 geometry, by Winograd F(2×2, 3×3):
 /// `weightGradient[o][c][ky][kx] = Σ_{n,y,x} outputGradient[n][o][y][x] ·
 /// input[n][c][y + ky − padTop][x + kx − padLeft]`, evaluated as
@@ -398,10 +398,10 @@ private func accumulateTileProducts<S: TensorScalar, Outputs: BlockCount>(
     var v = vectors
     for t in 0..<tiles {
         let x = loadVector(v)
-        s0 += x * SIMD16(repeating: m0[t])
-        if outputs > 1 { s1 += x * SIMD16(repeating: m1[t]) }
-        if outputs > 2 { s2 += x * SIMD16(repeating: m2[t]) }
-        if outputs > 3 { s3 += x * SIMD16(repeating: m3[t]) }
+        multiplyAdd(&s0, x, SIMD16(repeating: m0[t]))
+        if outputs > 1 { multiplyAdd(&s1, x, SIMD16(repeating: m1[t])) }
+        if outputs > 2 { multiplyAdd(&s2, x, SIMD16(repeating: m2[t])) }
+        if outputs > 3 { multiplyAdd(&s3, x, SIMD16(repeating: m3[t])) }
         v += kernelVectorWidth
     }
     sums[0] = s0

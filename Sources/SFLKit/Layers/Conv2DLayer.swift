@@ -46,6 +46,16 @@ public final class Conv2D<Scalar: TensorScalar>: Layer {
         input.conv2D(weight: weight, bias: bias, stride: stride, padding: padding)
     }
 
+    /// Convolves `input` and applies `activation`: the same as
+    /// `activation(self(input))`, with a ReLU fused into the convolution
+    /// (``Tensor/conv2DReLU(weight:bias:stride:padding:)``).
+    public func callAsFunction(_ input: Tensor<Scalar>, then activation: Activation) -> Tensor<Scalar> {
+        if activation == .relu {
+            return input.conv2DReLU(weight: weight, bias: bias, stride: stride, padding: padding)
+        }
+        return activation(self(input))
+    }
+
     /// Visits `weight` and, when present, `bias`.
     public func visitParameters(_ visit: (_ name: String, _ parameter: inout Tensor<Scalar>) -> Void) {
         visit("weight", &weight)

@@ -68,13 +68,13 @@ public final class ConvolutionalAutoencoder<Scalar: TensorScalar>: Layer {
     /// The features of `images` `[N, C, H, W]` (layer 3): `[N, featureChannels, ⌈H/2⌉, ⌈W/2⌉]`.
     public func encode(_ images: Tensor<Scalar>) -> Tensor<Scalar> {
         let activation = configuration.hiddenActivation
-        return activation(conv2(activation(conv1(images))))
+        return conv2(conv1(images, then: activation), then: activation)
     }
 
     /// The reconstruction `[N, C, height, width]` from `features`.
     public func decode(_ features: Tensor<Scalar>, toHeight height: Int, width: Int) -> Tensor<Scalar> {
         let upsampled = features.upsampled(toHeight: height, width: width, mode: configuration.upsamplingMode)
-        return configuration.outputActivation(conv4(configuration.hiddenActivation(conv3(upsampled))))
+        return conv4(conv3(upsampled, then: configuration.hiddenActivation), then: configuration.outputActivation)
     }
 
     /// Encodes and decodes `images` `[N, C, H, W]` back to their own size.

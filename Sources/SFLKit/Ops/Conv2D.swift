@@ -43,25 +43,51 @@ extension Tensor {
     /// - Precondition: `self` is `[N, inputChannels, H, W]`; `stride ≥ 1`; paddings
     ///   are non-negative and the padded input is at least the kernel's size.
     public func conv2D(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .valid) -> Tensor {
+        convolution(weight: weight, bias: bias, stride: stride, padding: padding, rectified: false, name: "conv2D")
+    }
+
+    /// `conv2D(weight:bias:stride:padding:).relu()` in one op: the ReLU is
+    /// applied as the convolution stores its output, which saves a pass over
+    /// the output and its memory (the paper's hidden layers).
+    ///
+    /// The result and its gradients equal those of the two ops (the ReLU's
+    /// gradient at 0 taken as 0).
+    ///
+    /// - Parameters and precondition: as ``conv2D(weight:bias:stride:padding:)``.
+    public func conv2DReLU(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .valid) -> Tensor {
+        convolution(weight: weight, bias: bias, stride: stride, padding: padding, rectified: true, name: "conv2DReLU")
+    }
+
+    /// The convolution of ``conv2D(weight:bias:stride:padding:)``, rectified
+    /// or not, recorded as one op named `name`.
+    private func convolution(weight: Tensor, bias: Tensor?, stride: Int, padding: Padding, rectified: Bool, name: String) -> Tensor {
         check(rank == 4 && weight.rank == 4 && shape[1] == weight.shape[1],
-              "conv2D: input \(shape) and weight \(weight.shape) are not [N, C, H, W] and [O, C, kH, kW] with matching C")
-        check(bias == nil || bias!.shape == [weight.shape[0]], "conv2D: bias \(bias?.shape ?? []) does not match weight \(weight.shape) (expected [\(weight.shape[0])])")
-        check(stride >= 1, "conv2D: stride must be at least 1, got \(stride)")
+              "\(name): input \(shape) and weight \(weight.shape) are not [N, C, H, W] and [O, C, kH, kW] with matching C")
+        check(bias == nil || bias!.shape == [weight.shape[0]], "\(name): bias \(bias?.shape ?? []) does not match weight \(weight.shape) (expected [\(weight.shape[0])])")
+        check(stride >= 1, "\(name): stride must be at least 1, got \(stride)")
         let pads = padding.resolved(kernelHeight: weight.shape[2], kernelWidth: weight.shape[3])
-        check(pads.top >= 0 && pads.bottom >= 0 && pads.left >= 0 && pads.right >= 0, "conv2D: negative padding \(padding)")
+        check(pads.top >= 0 && pads.bottom >= 0 && pads.left >= 0 && pads.right >= 0, "\(name): negative padding \(padding)")
         let geometry = Conv2DGeometry(
             batch: shape[0], inputChannels: shape[1], inputHeight: shape[2], inputWidth: shape[3],
             outputChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
             strideY: stride, strideX: stride, padTop: pads.top, padBottom: pads.bottom, padLeft: pads.left, padRight: pads.right)
         check(shape[2] + pads.top + pads.bottom >= weight.shape[2] && shape[3] + pads.left + pads.right >= weight.shape[3],
-              "conv2D: padded input \(shape) with padding \(padding) is smaller than the kernel \(weight.shape)")
+              "\(name): padded input \(shape) with padding \(padding) is smaller than the kernel \(weight.shape)")
         let outputShape = [geometry.batch, geometry.outputChannels, geometry.outputHeight, geometry.outputWidth]
         let output = TensorStorage<Scalar>(uninitializedCount: Shape.elementCount(outputShape))
-        Scalar.kernels.conv2DForward(storage.base, weight.storage.base, bias?.storage.base, output.base, geometry, ComputeThreads.current)
+        Scalar.kernels.conv2DForward(storage.base, weight.storage.base, bias?.storage.base, output.base, geometry,
+                                     ComputeThreads.current, rectified)
         let input = storage, filter = weight.storage, inputShape = shape, weightShape = weight.shape
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
-        return Tensor.recordOperation("conv2D", shape: outputShape, storage: output, inputs: inputs) { gradient, needs in
+        return Tensor.recordOperation(name, shape: outputShape, storage: output, inputs: inputs) { gradient, needs in
             let threads = ComputeThreads.current
+            // Through the ReLU: the gradient where the output is positive (where the input to the ReLU was), else 0.
+            var gradient = gradient
+            if rectified {
+                let masked = TensorStorage<Scalar>(uninitializedCount: output.count)
+                Scalar.kernels.unaryGradient(.relu, output.base, output.base, gradient.storage.base, masked.base, output.count, threads)
+                gradient = Tensor(shape: outputShape, storage: masked)
+            }
             var inputGradient: Tensor?, weightGradient: Tensor?, biasGradient: Tensor?
             if needs[0] {
                 let result = TensorStorage<Scalar>(uninitializedCount: input.count)

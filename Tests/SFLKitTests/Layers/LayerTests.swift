@@ -39,6 +39,34 @@ import Testing
         #expect(report.passed, "\(report)")
     }
 
+    @Test("A convolution layer followed by an activation equals the two applied in turn (ReLU fused)",
+          arguments: [Activation.relu, .tanh, .leakyRelu(slope: 0.2), .identity])
+    func convolutionThenActivation(activation: Activation) {
+        var generator = SeededGenerator(seed: 4)
+        let conv = Conv2D<Float>(inputChannels: 3, outputChannels: 5, kernelSize: 3, padding: .same, using: &generator)
+        let image: Tensor<Float> = SyntheticImages.make(count: 1, height: 9, width: 13)[0]
+        #expect(conv(image, then: activation).scalars == activation(conv(image)).scalars)
+    }
+
+    @Test("The paper's autoencoder (ReLU fused into conv1–conv3) has exactly the gradients of the unfused composition")
+    func paperAutoencoderFusedReLUMatchesComposition() {
+        var configuration = ConvolutionalAutoencoder<Double>.Configuration()
+        configuration.firstHiddenChannels = 4
+        configuration.featureChannels = 3
+        configuration.decoderHiddenChannels = 4
+        var generator = SeededGenerator(seed: 5)
+        let model = ConvolutionalAutoencoder<Double>(configuration: configuration, using: &generator)
+        let image: Tensor<Double> = SyntheticImages.make(count: 1, height: 7, width: 6)[0]
+        let fused = model(image)
+        let unfused = model.conv4(model.conv3(model.conv2(model.conv1(image).relu()).relu()
+            .upsampled(toHeight: 7, width: 6, mode: configuration.upsamplingMode)).relu()).tanh()
+        #expect(fused.scalars == unfused.scalars)
+        let seed = Tensor<Double>(randomNormal: fused.shape, using: &generator)
+        let a = fused.gradients(withRespectTo: model.parameters, seed: seed)
+        let b = unfused.gradients(withRespectTo: model.parameters, seed: seed)
+        for (x, y) in zip(a, b) { #expect(x.scalars == y.scalars) }
+    }
+
     @Test func sequentialNamesAndOrder() {
         var generator = SeededGenerator(seed: 3)
         let network = Sequential<Double>([

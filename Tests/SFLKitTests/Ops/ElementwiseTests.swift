@@ -28,6 +28,27 @@ import Testing
         #expect(allClose(positive.log().doubles, positive.doubles.map(Foundation.log)))
     }
 
+    @Test("Float tanh (vectorised) is within 2 units in the last place of the exact value, specials included")
+    func floatTanhAccuracy() {
+        // A dense grid over [−12, 12] (both branches and the switch at ±0.625), 16 at a time plus a tail.
+        let count = 480_001
+        let grid = (0..<count).map { Float(-12 + 24 * Double($0) / Double(count - 1)) }
+        let result = Tensor<Float>(shape: [count], scalars: grid).tanh().scalars
+        var worst = 0.0, worstAt: Float = 0
+        for (x, y) in zip(grid, result) {
+            let exact = Foundation.tanh(Double(x))
+            let error = abs(Double(y) - exact) / Double(Float(abs(exact)).ulp)
+            if error > worst { worst = error; worstAt = x }
+        }
+        #expect(worst <= 2, "worst error \(worst) ulp at x = \(worstAt)")
+        let specials: [Float] = [0, -0.0, .infinity, -.infinity, .nan, 1e-30, -1e-30, 0.625, -0.625, 9.5, 88, -1000]
+        let values = Tensor<Float>(shape: [specials.count], scalars: specials).tanh().scalars
+        #expect(values[0] == 0 && values[1] == 0 && values[1].sign == .minus)
+        #expect(values[2] == 1 && values[3] == -1 && values[4].isNaN)
+        #expect(values[5] == 1e-30 && values[6] == -1e-30)
+        for (x, y) in zip(specials[7...], values[7...]) { #expect(abs(Double(y) - Foundation.tanh(Double(x))) <= 1e-7, "tanh(\(x)) = \(y)") }
+    }
+
     @Test func floatKernelsAgreeWithDouble() {
         let big = randomTensor([3, 50_000], seed: 3)   // large enough to run in parallel blocks
         let f = big.converted(to: Float.self)

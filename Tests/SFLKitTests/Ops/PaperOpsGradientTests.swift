@@ -20,6 +20,46 @@ import Testing
         expectGradientsMatch(at: [input, weight]) { $0[0].conv2D(weight: $0[1], stride: stride, padding: padding) }
     }
 
+    @Test("conv2DReLU: gradients by finite differences, on the direct and the Winograd path", arguments: [
+        (shape: [1, 3, 6, 7], outputChannels: 4, stride: 1),    // direct (few channels)
+        (shape: [1, 4, 7, 6], outputChannels: 3, stride: 2),    // direct, stride 2
+        (shape: [1, 8, 9, 10], outputChannels: 9, stride: 1),   // Winograd F(4×4, 3×3)
+    ])
+    func conv2DReLUGradients(shape: [Int], outputChannels: Int, stride: Int) {
+        let input = randomTensor(shape, seed: 34)
+        let weight = randomTensor([outputChannels, shape[1], 3, 3], seed: 35)
+        let bias = randomTensor([outputChannels], seed: 36)
+        // Winograd F(4×4, 3×3) rounds at ~1e-14 of values near 10 in Double
+        // (its transforms scale by up to 8 and 1/24), which the projected sum
+        // of 810 outputs and the central difference's 1/2ε turn into errors
+        // near 1e-7; a wrong gradient is off by far more.
+        let winograd = stride == 1 && shape[1] >= 8 && outputChannels >= 8
+        expectGradientsMatch(at: [input, weight, bias], relativeTolerance: winograd ? 1e-5 : 1e-6,
+                             absoluteTolerance: winograd ? 1e-6 : 1e-8) {
+            $0[0].conv2DReLU(weight: $0[1], bias: $0[2], stride: stride, padding: .same)
+        }
+    }
+
+    @Test("conv2DReLU equals conv2D followed by relu, bit for bit, values and gradients (Float)", arguments: [
+        (shape: [1, 3, 23, 37], outputChannels: 32, stride: 1),   // conv1's shape class: direct
+        (shape: [2, 32, 21, 35], outputChannels: 16, stride: 2),  // conv2: direct, stride 2
+        (shape: [1, 16, 22, 70], outputChannels: 32, stride: 1),  // conv3: Winograd, a partial tile group
+    ])
+    func conv2DReLUMatchesUnfused(shape: [Int], outputChannels: Int, stride: Int) {
+        var generator = SeededGenerator(seed: 37)
+        let input = Tensor<Float>(randomNormal: shape, using: &generator).requiringGradient()
+        let weight = Tensor<Float>(randomNormal: [outputChannels, shape[1], 3, 3], standardDeviation: 0.2, using: &generator).requiringGradient()
+        let bias = Tensor<Float>(randomNormal: [outputChannels], using: &generator).requiringGradient()
+        let fused = input.conv2DReLU(weight: weight, bias: bias, stride: stride, padding: .same)
+        let unfused = input.conv2D(weight: weight, bias: bias, stride: stride, padding: .same).relu()
+        #expect(fused.scalars == unfused.scalars)
+        #expect(fused.scalars.contains(0) && fused.scalars.contains { $0 > 0 })   // both sides of the kink are exercised
+        let seed = Tensor<Float>(randomNormal: fused.shape, using: &generator)
+        let fusedGradients = fused.gradients(withRespectTo: [input, weight, bias], seed: seed)
+        let unfusedGradients = unfused.gradients(withRespectTo: [input, weight, bias], seed: seed)
+        for (a, b) in zip(fusedGradients, unfusedGradients) { #expect(a.scalars == b.scalars) }
+    }
+
     @Test func conv2DOutputSizes() {
         let weight = Tensor<Float>(zeros: [4, 3, 3, 3])
         #expect(Tensor<Float>(zeros: [1, 3, 225, 300]).conv2D(weight: weight, stride: 2, padding: .same).shape == [1, 4, 113, 150])
