@@ -109,6 +109,13 @@ func packPhasePlanes<S: TensorScalar>(input: UnsafePointer<S>, planes: UnsafeMut
     Parallel.forEachBlock(layout.batch * layout.channels, threads: threads) { block in
         let channel = input + block * g.inputHeight * g.inputWidth
         var destination = out.base + block * layout.channelCount
+        if g.strideX == 4 {
+            for row in 0..<layout.rows {
+                packFourPhaseRow(channel: channel, row: row, destination: destination + row * layout.planeWidth,
+                                 phaseStride: layout.planeCount, planeWidth: layout.planeWidth, geometry: g)
+            }
+            return
+        }
         for phase in 0..<layout.phases {
             for row in 0..<layout.rows {
                 packPhaseRow(channel: channel, row: row, phase: phase, destination: destination,
@@ -117,6 +124,54 @@ func packPhasePlanes<S: TensorScalar>(input: UnsafePointer<S>, planes: UnsafeMut
             }
         }
     }
+}
+
+/// ``packPhaseRow(channel:row:phase:destination:planeWidth:geometry:)`` for
+/// all four phases of a stride-4 geometry (the Winograd F(4×4, 3×3) tiles)
+/// in one pass: where every phase lies inside the image, each four plane
+/// columns are one 4×4 transpose of 16 consecutive input scalars (phase `p`
+/// of plane column `j` is input column `4j + p − padLeft`); the few columns
+/// at the edges go one scalar at a time.
+///
+/// - Parameters:
+///   - destination: the row in phase 0's plane; phase `p`'s row is at
+///     `destination + p·phaseStride`.
+private func packFourPhaseRow<S: TensorScalar>(channel: UnsafePointer<S>, row: Int, destination: UnsafeMutablePointer<S>,
+                                               phaseStride: Int, planeWidth: Int, geometry g: Conv2DGeometry) {
+    let width = g.inputWidth, inputRow = row - g.padTop
+    if inputRow < 0 || inputRow >= g.inputHeight {
+        for phase in 0..<4 { (destination + phase * phaseStride).initialize(repeating: 0, count: planeWidth) }
+        return
+    }
+    let sourceRow = channel + inputRow * width
+    // Plane columns [inside, insideEnd) have all four phases inside the row.
+    let inside = min(planeWidth, (g.padLeft + 3) / 4)
+    let insideEnd = max(inside, min(planeWidth, (g.padLeft + width - 3 + 3) / 4))
+    @inline(__always) func copyScalars(_ columns: Range<Int>) {
+        for phase in 0..<4 {
+            let plane = destination + phase * phaseStride
+            for j in columns {
+                let column = 4 * j + phase - g.padLeft
+                plane[j] = column >= 0 && column < width ? sourceRow[column] : 0
+            }
+        }
+    }
+    copyScalars(0..<inside)
+    var j = inside
+    let raw = UnsafeRawPointer(sourceRow)
+    while j + 4 <= insideEnd {
+        let start = (4 * j - g.padLeft) * MemoryLayout<S>.stride, step = 4 * MemoryLayout<S>.stride
+        let t = transpose4(raw.loadUnaligned(fromByteOffset: start, as: SIMD4<S>.self),
+                           raw.loadUnaligned(fromByteOffset: start + step, as: SIMD4<S>.self),
+                           raw.loadUnaligned(fromByteOffset: start + 2 * step, as: SIMD4<S>.self),
+                           raw.loadUnaligned(fromByteOffset: start + 3 * step, as: SIMD4<S>.self))
+        UnsafeMutableRawPointer(destination + j).storeBytes(of: t.0, as: SIMD4<S>.self)
+        UnsafeMutableRawPointer(destination + phaseStride + j).storeBytes(of: t.1, as: SIMD4<S>.self)
+        UnsafeMutableRawPointer(destination + 2 * phaseStride + j).storeBytes(of: t.2, as: SIMD4<S>.self)
+        UnsafeMutableRawPointer(destination + 3 * phaseStride + j).storeBytes(of: t.3, as: SIMD4<S>.self)
+        j += 4
+    }
+    copyScalars(j..<planeWidth)
 }
 
 /// Copies each row of `gradient` (`[N, Cout, Ho, Wo]`) into a zero-padded

@@ -61,10 +61,53 @@ func roundUp(_ value: Int, toMultipleOf multiple: Int) -> Int {
     (value + multiple - 1) / multiple * multiple
 }
 
+/// The 4×4 transpose of the rows `w, x, y, z`: result `k` holds lane `k`
+/// of each (eight 4-lane shuffles: `unpcklps`/`unpckhps`, `movlhps`/`movhlps`).
+@inline(__always)
+func transpose4<S: TensorScalar>(_ w: SIMD4<S>, _ x: SIMD4<S>, _ y: SIMD4<S>, _ z: SIMD4<S>)
+    -> (SIMD4<S>, SIMD4<S>, SIMD4<S>, SIMD4<S>) {
+    let wx0 = SIMD4(w[0], x[0], w[1], x[1]), yz0 = SIMD4(y[0], z[0], y[1], z[1])
+    let wx1 = SIMD4(w[2], x[2], w[3], x[3]), yz1 = SIMD4(y[2], z[2], y[3], z[3])
+    return (SIMD4(wx0[0], wx0[1], yz0[0], yz0[1]), SIMD4(wx0[2], wx0[3], yz0[2], yz0[3]),
+            SIMD4(wx1[0], wx1[1], yz1[0], yz1[1]), SIMD4(wx1[2], wx1[3], yz1[2], yz1[3]))
+}
+
 /// Lanes `4q ..< 4q + 4` of `vector`.
 @inline(__always)
 private func quarter<S: TensorScalar>(_ vector: SIMD16<S>, _ q: Int) -> SIMD4<S> {
     SIMD4(vector[4 * q], vector[4 * q + 1], vector[4 * q + 2], vector[4 * q + 3])
+}
+
+/// Transposes a block of 16 rows × 16 columns: column `j` of the `rows`
+/// source rows (`source + k·sourceStride`, 16 scalars each; rows from `rows`
+/// to 15 read as zeros) becomes the 16 scalars at
+/// `destination + j·destinationStride`.
+///
+/// Done as sixteen 4×4 transposes of 4-lane quarters (eight shuffles each):
+/// `evenHalf`/`oddHalf` rounds compiled to lane-by-lane code, 4.5 % of a
+/// training epoch.
+///
+/// - Requires: `0 <= rows <= 16`.
+@inline(never)
+func transpose16x16<S: TensorScalar>(_ source: UnsafePointer<S>, sourceStride: Int, rows: Int,
+                                     to destination: UnsafeMutablePointer<S>, destinationStride: Int) {
+    let raw = UnsafeRawPointer(source), out = UnsafeMutableRawPointer(destination)
+    let size = MemoryLayout<S>.stride
+    @inline(__always) func quarter(_ row: Int, _ column: Int) -> SIMD4<S> {
+        row < rows ? raw.loadUnaligned(fromByteOffset: (row * sourceStride + column) * size, as: SIMD4<S>.self) : SIMD4()
+    }
+    for rowGroup in 0..<4 {
+        for columnGroup in 0..<4 {
+            let column = 4 * columnGroup
+            let t = transpose4(quarter(4 * rowGroup, column), quarter(4 * rowGroup + 1, column),
+                               quarter(4 * rowGroup + 2, column), quarter(4 * rowGroup + 3, column))
+            let target = (column * destinationStride + 4 * rowGroup) * size, step = destinationStride * size
+            out.storeBytes(of: t.0, toByteOffset: target, as: SIMD4<S>.self)
+            out.storeBytes(of: t.1, toByteOffset: target + step, as: SIMD4<S>.self)
+            out.storeBytes(of: t.2, toByteOffset: target + 2 * step, as: SIMD4<S>.self)
+            out.storeBytes(of: t.3, toByteOffset: target + 3 * step, as: SIMD4<S>.self)
+        }
+    }
 }
 
 /// Stores the first `count` of the 32 scalars `a[0], b[0], a[1], b[1], …,
@@ -109,13 +152,11 @@ func storeInterleaved4<S: TensorScalar>(_ a: SIMD16<S>, _ b: SIMD16<S>, _ c: SIM
     if count >= 64 {
         let raw = UnsafeMutableRawPointer(pointer), size = MemoryLayout<SIMD4<S>>.stride
         for q in 0..<4 {
-            let w = quarter(a, q), x = quarter(b, q), y = quarter(c, q), z = quarter(d, q)
-            let wx0 = SIMD4(w[0], x[0], w[1], x[1]), yz0 = SIMD4(y[0], z[0], y[1], z[1])
-            let wx1 = SIMD4(w[2], x[2], w[3], x[3]), yz1 = SIMD4(y[2], z[2], y[3], z[3])
-            raw.storeBytes(of: SIMD4(wx0[0], wx0[1], yz0[0], yz0[1]), toByteOffset: 4 * q * size, as: SIMD4<S>.self)
-            raw.storeBytes(of: SIMD4(wx0[2], wx0[3], yz0[2], yz0[3]), toByteOffset: (4 * q + 1) * size, as: SIMD4<S>.self)
-            raw.storeBytes(of: SIMD4(wx1[0], wx1[1], yz1[0], yz1[1]), toByteOffset: (4 * q + 2) * size, as: SIMD4<S>.self)
-            raw.storeBytes(of: SIMD4(wx1[2], wx1[3], yz1[2], yz1[3]), toByteOffset: (4 * q + 3) * size, as: SIMD4<S>.self)
+            let t = transpose4(quarter(a, q), quarter(b, q), quarter(c, q), quarter(d, q))
+            raw.storeBytes(of: t.0, toByteOffset: 4 * q * size, as: SIMD4<S>.self)
+            raw.storeBytes(of: t.1, toByteOffset: (4 * q + 1) * size, as: SIMD4<S>.self)
+            raw.storeBytes(of: t.2, toByteOffset: (4 * q + 2) * size, as: SIMD4<S>.self)
+            raw.storeBytes(of: t.3, toByteOffset: (4 * q + 3) * size, as: SIMD4<S>.self)
         }
     } else {
         // Through a stack buffer, so that the vectors are never taken apart lane by lane.

@@ -222,8 +222,8 @@ private let interleaveRowsPerBlock = 16
 /// holds input pixel `(r − padTop, q − padLeft)`, and every scalar outside
 /// the image or beyond `Cin` is zero.
 ///
-/// Each run of 16 pixels of a row is loaded as 16 channel vectors and
-/// transposed in registers (``transpose16(_:spare:)``); the row's last
+/// Each run of 16 pixels of a row is one 16×16 transpose
+/// (``transpose16x16(_:sourceStride:rows:to:destinationStride:)``); the row's last
 /// `W mod 16` pixels are copied one scalar at a time.
 ///
 /// - Requires: `paddedRows ≥ H + padTop` and `paddedColumns ≥ W + padLeft`.
@@ -235,17 +235,14 @@ private func interleaveInputChannels<S: TensorScalar>(_ input: UnsafePointer<S>,
     let channelBlocks = (cin + lanes - 1) / lanes
     let rowStride = paddedColumns * lanes, channelStride = h * w
     // Blocks: runs of `interleaveRowsPerBlock` padded rows of one channel
-    // block of one image, each with 32 vectors of scratch for the transposes.
+    // block of one image.
     let rowBlocks = (paddedRows + interleaveRowsPerBlock - 1) / interleaveRowsPerBlock
     let blocks = g.batch * channelBlocks * rowBlocks
-    let vectors = ScratchBuffers.take(SIMD16<S>.self, count: blocks * 2 * lanes)
-    defer { ScratchBuffers.give(vectors) }
-    let out = SendablePointer(interleaved), scratch = SendablePointer(vectors)
+    let out = SendablePointer(interleaved)
     Parallel.forEachBlock(blocks, threads: threads) { block in
         let imageBlock = block / rowBlocks   // n · channelBlocks + cb
         let cb = imageBlock % channelBlocks, n = imageBlock / channelBlocks
         let channels = min(lanes, cin - cb * lanes)
-        let rows = scratch.base + block * 2 * lanes, spare = rows + lanes
         let firstRow = (block % rowBlocks) * interleaveRowsPerBlock
         for r in firstRow..<min(paddedRows, firstRow + interleaveRowsPerBlock) {
             let destination = out.base + (imageBlock * paddedRows + r) * rowStride
@@ -259,9 +256,7 @@ private func interleaveInputChannels<S: TensorScalar>(_ input: UnsafePointer<S>,
             let source = input + ((n * cin + cb * lanes) * h + i) * w
             var x0 = 0
             while x0 + lanes <= w {
-                for k in 0..<lanes { rows[k] = k < channels ? loadVector(source + k * channelStride + x0) : SIMD16() }
-                transpose16(rows, spare: spare)
-                for k in 0..<lanes { storeVector(rows[k], to: first + (x0 + k) * lanes) }
+                transpose16x16(source + x0, sourceStride: channelStride, rows: channels, to: first + x0 * lanes, destinationStride: lanes)
                 x0 += lanes
             }
             for x in x0..<w {
@@ -271,27 +266,6 @@ private func interleaveInputChannels<S: TensorScalar>(_ input: UnsafePointer<S>,
             }
             (first + w * lanes).initialize(repeating: 0, count: (paddedColumns - g.padLeft - w) * lanes)
         }
-    }
-}
-
-/// Transposes the 16×16 matrix whose rows are `rows[0..<16]`, in place:
-/// afterwards lane `i` of `rows[j]` is the former lane `j` of `rows[i]`;
-/// `spare[0..<16]` is overwritten.
-///
-/// Scalar `(i, j)` sits at position `16i + j` of the 256 scalars, an 8-bit
-/// index. Splitting the 256 scalars into those at even and at odd positions
-/// (each pair of vectors gives one vector of each) rotates that index right by
-/// one bit; four such rounds rotate it by four bits, to `16j + i`.
-@inline(__always)
-private func transpose16<S: TensorScalar>(_ rows: UnsafeMutablePointer<SIMD16<S>>, spare: UnsafeMutablePointer<SIMD16<S>>) {
-    var source = rows, target = spare
-    for _ in 0..<4 {
-        for k in 0..<8 {
-            let a = source[2 * k], b = source[2 * k + 1]
-            target[k] = SIMD16(lowHalf: a.evenHalf, highHalf: b.evenHalf)
-            target[8 + k] = SIMD16(lowHalf: a.oddHalf, highHalf: b.oddHalf)
-        }
-        swap(&source, &target)
     }
 }
 

@@ -28,4 +28,22 @@ struct VectorAccessTests {
         for i in 0..<count { #expect(memory[i] == vectors[i % 4][i / 4], "scalar \(i)") }
         #expect(memory[count...].allSatisfy { $0 == -1 })
     }
+
+    @Test("A 16×16 transpose between strided rows, with missing source rows read as zeros", arguments: [16, 13, 1])
+    func transpose16(rows: Int) {
+        let sourceStride = 21, destinationStride = 19
+        let source = (0..<(16 * sourceStride)).map { Double($0) }
+        var destination = [Double](repeating: -1, count: 16 * destinationStride)
+        source.withUnsafeBufferPointer { input in
+            destination.withUnsafeMutableBufferPointer {
+                transpose16x16(input.baseAddress!, sourceStride: sourceStride, rows: rows, to: $0.baseAddress!, destinationStride: destinationStride)
+            }
+        }
+        for j in 0..<16 {
+            for k in 0..<16 {
+                #expect(destination[j * destinationStride + k] == (k < rows ? source[k * sourceStride + j] : 0), "(\(j), \(k))")
+            }
+            #expect(destination[(j * destinationStride + 16)..<(j * destinationStride + destinationStride)].allSatisfy { $0 == -1 })
+        }
+    }
 }
