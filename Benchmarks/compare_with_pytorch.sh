@@ -18,9 +18,9 @@ modes=${TORCH_MODES:-eager compile}
 results=$(mktemp -d)
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "== building sfl-bench: default (swift build -c release) and native (-Xswiftc -target-cpu -Xswiftc native -Xswiftc -DSFLKIT_WIDE_REGISTERS)"
+echo "== building sfl-bench: default (swift build -c release) and native (-Xswiftc -target-cpu -Xswiftc native -Xswiftc -DSFLKIT_WIDE_REGISTERS -Xswiftc -DSFLKIT_FUSED_MULTIPLY_ADD)"
 swift build -c release --product sfl-bench >/dev/null
-swift build -c release --product sfl-bench --scratch-path .build-native -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DSFLKIT_WIDE_REGISTERS >/dev/null
+swift build -c release --product sfl-bench --scratch-path .build-native -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DSFLKIT_WIDE_REGISTERS -Xswiftc -DSFLKIT_FUSED_MULTIPLY_ADD >/dev/null
 
 for mode in $modes; do
     echo "== PyTorch $mode: $threads threads, $images images, $epochs epochs"
