@@ -106,22 +106,27 @@ func gatherTapProgram<S: TensorScalar, Outputs: BlockCount>(
 }
 
 /// ``gatherTapProgram(source:offsets:weights:count:initial:accumulate:outputs:destination:channelStride:lanes:rectify:)``
-/// with `outputs` turned into a compile-time constant (1...4).
+/// with `outputs` (1...4) and `rectify` turned into compile-time constants,
+/// so that neither costs a register in the loop (a live `rectify` flag made
+/// the baseline build's gathers 13–20 % slower).
 @inline(__always)
 func gatherTapProgram<S: TensorScalar>(outputs: Int, source: UnsafePointer<S>, offsets: UnsafePointer<Int>,
                                        weights: UnsafePointer<S>, count: Int, initial: UnsafePointer<S>?,
                                        accumulate: Bool = false, destination: UnsafeMutablePointer<S>, channelStride: Int, lanes: Int,
                                        rectify: Bool = false) {
-    switch outputs {
-    case 4: gatherTapProgram(source: source, offsets: offsets, weights: weights, count: count, initial: initial, accumulate: accumulate,
-                             outputs: BlockOf4.self, destination: destination, channelStride: channelStride, lanes: lanes, rectify: rectify)
-    case 3: gatherTapProgram(source: source, offsets: offsets, weights: weights, count: count, initial: initial, accumulate: accumulate,
-                             outputs: BlockOf3.self, destination: destination, channelStride: channelStride, lanes: lanes, rectify: rectify)
-    case 2: gatherTapProgram(source: source, offsets: offsets, weights: weights, count: count, initial: initial, accumulate: accumulate,
-                             outputs: BlockOf2.self, destination: destination, channelStride: channelStride, lanes: lanes, rectify: rectify)
-    default: gatherTapProgram(source: source, offsets: offsets, weights: weights, count: count, initial: initial, accumulate: accumulate,
-                              outputs: BlockOf1.self, destination: destination, channelStride: channelStride, lanes: lanes, rectify: rectify)
+    @inline(__always) func run<Outputs: BlockCount>(_ block: Outputs.Type, rectify: Bool) {
+        gatherTapProgram(source: source, offsets: offsets, weights: weights, count: count, initial: initial, accumulate: accumulate,
+                         outputs: block, destination: destination, channelStride: channelStride, lanes: lanes, rectify: rectify)
     }
+    @inline(__always) func dispatch(rectify: Bool) {
+        switch outputs {
+        case 4: run(BlockOf4.self, rectify: rectify)
+        case 3: run(BlockOf3.self, rectify: rectify)
+        case 2: run(BlockOf2.self, rectify: rectify)
+        default: run(BlockOf1.self, rectify: rectify)
+        }
+    }
+    if rectify { dispatch(rectify: true) } else { dispatch(rectify: false) }
 }
 
 /// Adds to `sums` the lane-wise products of up to two gradient rows with up
