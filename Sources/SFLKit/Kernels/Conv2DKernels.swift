@@ -473,16 +473,7 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
         while y0 < rows.upperBound {
             let count = min(rowGroup, rows.upperBound - y0)
             let source = outputGradient + ((n * cout + ob * width) * ho + y0) * wo
-            // Pixel-major, channel-minor: 16×16 transposes, then the last pixels one by one.
-            let pixels = count * wo
-            var p0 = 0
-            while p0 + width <= pixels {
-                transpose16x16(source + p0, sourceStride: ho * wo, rows: valid, to: transposed + p0 * width, destinationStride: width)
-                p0 += width
-            }
-            for pixel in p0..<pixels {
-                for lane in 0..<width { transposed[pixel * width + lane] = lane < valid ? source[lane * ho * wo + pixel] : 0 }
-            }
+            interleaveChannels(source, channelStride: ho * wo, channels: valid, count: count * wo, into: transposed)
             let input = planes + n * layout.imageCount + y0 * g.strideY * layout.planeWidth
             for group in 0..<tapGroups {
                 broadcastTapsDispatch(taps: min(tapBlock, programLength - tapBlock * group), gradient: transposed,

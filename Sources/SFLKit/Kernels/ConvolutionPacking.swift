@@ -80,7 +80,7 @@ func packPhaseRow<S: TensorScalar>(channel: UnsafePointer<S>, row: Int, phase: I
             j += 1
         }
     } else if stride == 4 {
-        // Every fourth of 64 scalars at a time (the Winograd F(4×4, 3×3) tiles).
+        // Every fourth of 64 scalars at a time (the direct forward pass of a stride-4 geometry).
         var j = 0
         while 4 * (j + 16) <= width - start && j + 16 <= end - first {
             let v0 = loadVector(sourceRow + 4 * j), v1 = loadVector(sourceRow + 4 * j + 16)
@@ -127,8 +127,8 @@ func packPhasePlanes<S: TensorScalar>(input: UnsafePointer<S>, planes: UnsafeMut
 }
 
 /// ``packPhaseRow(channel:row:phase:destination:planeWidth:geometry:)`` for
-/// all four phases of a stride-4 geometry (the Winograd F(4×4, 3×3) tiles)
-/// in one pass: where every phase lies inside the image, each four plane
+/// all four phases of a stride-4 geometry (the Winograd F(4×4, 3×3) tiles,
+/// and any stride-4 convolution's weight gradient) in one pass: where every phase lies inside the image, each four plane
 /// columns are one 4×4 transpose of 16 consecutive input scalars (phase `p`
 /// of plane column `j` is input column `4j + p − padLeft`); the few columns
 /// at the edges go one scalar at a time.
@@ -144,9 +144,10 @@ private func packFourPhaseRow<S: TensorScalar>(channel: UnsafePointer<S>, row: I
         return
     }
     let sourceRow = channel + inputRow * width
-    // Plane columns [inside, insideEnd) have all four phases inside the row.
+    // Plane columns [inside, insideEnd) have all four phases inside the row:
+    // the first j with 4j − padLeft ≥ 0 up to the last with 4j + 3 − padLeft < width.
     let inside = min(planeWidth, (g.padLeft + 3) / 4)
-    let insideEnd = max(inside, min(planeWidth, (g.padLeft + width - 3 + 3) / 4))
+    let insideEnd = max(inside, min(planeWidth, (g.padLeft + width) / 4))
     @inline(__always) func copyScalars(_ columns: Range<Int>) {
         for phase in 0..<4 {
             let plane = destination + phase * phaseStride

@@ -13,7 +13,7 @@
 
 import Foundation
 
-/// Scratch memory for kernels: ``take(_:count:)`` hands out a buffer of at
+/// Scratch memory for kernels and tensor storage: ``take(_:count:)`` hands out a buffer of at
 /// least `count` elements (uninitialised, 64-byte aligned) and
 /// ``give(_:)`` returns it for reuse. Buffers under 64 KiB bypass the cache.
 /// Up to 256 MiB of returned buffers are kept; beyond that the oldest are
@@ -53,12 +53,14 @@ final class ScratchCache: @unchecked Sendable {
     /// Bytes of returned buffers kept for reuse at most.
     let retainedByteLimit: Int
 
-    /// One buffer: the address handed out, its usable size, and the
-    /// allocation it lies in (a few cache lines before it, see `take`).
+    /// One buffer: the address handed out and its usable bytes, and the
+    /// allocation it lies in (a few cache lines before it, see `take`) with
+    /// its size, which is what counts against the limit.
     private struct Buffer {
         let address: UnsafeMutableRawPointer
         let bytes: Int
         let allocation: UnsafeMutableRawPointer
+        let allocatedBytes: Int
     }
 
     private let lock = NSLock()
@@ -91,22 +93,31 @@ final class ScratchCache: @unchecked Sendable {
         // The smallest free buffer that fits and wastes at most half of itself;
         // of equal sizes the most recently returned, whose lines are likeliest
         // still in the cache (the oldest made memory-bound ops up to 40 % slower).
-        if bytes >= minimumCachedBytes,
-           let best = free.indices.reversed().filter({ free[$0].bytes >= bytes && free[$0].bytes <= 2 * bytes })
-                                  .min(by: { free[$0].bytes < free[$1].bytes }) {
-            let buffer = free.remove(at: best)
-            retained -= buffer.bytes
-            inUse[buffer.address] = buffer
-            return buffer.address
+        if bytes >= minimumCachedBytes {
+            var best: Int?
+            for index in free.indices.reversed() where free[index].bytes >= bytes && free[index].bytes <= 2 * bytes {
+                if best == nil || free[index].bytes < free[best!].bytes { best = index }
+            }
+            if let best {
+                let buffer = free.remove(at: best)
+                retained -= buffer.allocatedBytes
+                inUse[buffer.address] = buffer
+                return buffer.address
+            }
         }
         // Large allocations are page-aligned mappings; starting every buffer at
         // the same offset in its page made a kernel's input and output rows
         // alias in the level-1 cache (4 KiB aliasing: bilinear upsampling and
-        // conv4 forward 45 % slower). New buffers start 0, 64, …, 4032 bytes in.
-        let size = (bytes + 4095) & ~4095, stagger = (allocations % 64) * 64
-        allocations += 1
+        // conv4 forward 45 % slower). New cached buffers start 0, 64, …,
+        // 4032 bytes in.
+        var size = bytes, stagger = 0
+        if bytes >= minimumCachedBytes {
+            stagger = (allocations % 64) * 64
+            allocations += 1
+            size = (bytes + 4095) & ~4095
+        }
         let allocation = UnsafeMutableRawPointer.allocate(byteCount: size + stagger, alignment: 64)
-        let buffer = Buffer(address: allocation + stagger, bytes: size, allocation: allocation)
+        let buffer = Buffer(address: allocation + stagger, bytes: size, allocation: allocation, allocatedBytes: size + stagger)
         inUse[buffer.address] = buffer
         return buffer.address
     }
@@ -123,10 +134,10 @@ final class ScratchCache: @unchecked Sendable {
             return
         }
         free.append(buffer)
-        retained += buffer.bytes
+        retained += buffer.allocatedBytes
         while retained > retainedByteLimit, !free.isEmpty {
             let oldest = free.removeFirst()
-            retained -= oldest.bytes
+            retained -= oldest.allocatedBytes
             oldest.allocation.deallocate()
         }
     }

@@ -46,12 +46,22 @@ func loadVector<S: TensorScalar>(_ pointer: UnsafePointer<S>, count: Int) -> SIM
     return vector
 }
 
-/// `max(vector, 0)` lane-wise (one `maxps` per register; `replacing(with:where:)`
-/// compiled to a lane-by-lane loop inside the Winograd kernel, 19 % of an
-/// epoch).
+/// `max(vector, 0)` lane-wise, by clearing every lane whose sign bit is set
+/// (−0 becomes +0; a NaN stays NaN unless its sign bit is set).
+///
+/// Integer bit operations, because they compile to a few vector
+/// instructions in every build: `pointwiseMax` is a lane-by-lane loop in
+/// the baseline x86-64 build, and `replacing(with:where:)` became one inside
+/// the native build's Winograd kernel (19 % of an epoch).
 @inline(__always)
 func rectified<S: TensorScalar>(_ vector: SIMD16<S>) -> SIMD16<S> {
-    pointwiseMax(vector, SIMD16<S>())
+    if S.self == Float.self {
+        let bits = unsafeBitCast(vector, to: SIMD16<Int32>.self)
+        return unsafeBitCast(bits & ~(bits &>> 31), to: SIMD16<S>.self)
+    } else {
+        let bits = unsafeBitCast(vector, to: SIMD16<Int64>.self)
+        return unsafeBitCast(bits & ~(bits &>> 63), to: SIMD16<S>.self)
+    }
 }
 
 /// Rounds `value` up to a multiple of `multiple` (both non-negative,
@@ -93,20 +103,41 @@ func transpose16x16<S: TensorScalar>(_ source: UnsafePointer<S>, sourceStride: I
                                      to destination: UnsafeMutablePointer<S>, destinationStride: Int) {
     let raw = UnsafeRawPointer(source), out = UnsafeMutableRawPointer(destination)
     let size = MemoryLayout<S>.stride
-    @inline(__always) func quarter(_ row: Int, _ column: Int) -> SIMD4<S> {
+    @inline(__always) func loadQuarter(_ row: Int, _ column: Int) -> SIMD4<S> {
         row < rows ? raw.loadUnaligned(fromByteOffset: (row * sourceStride + column) * size, as: SIMD4<S>.self) : SIMD4()
     }
     for rowGroup in 0..<4 {
         for columnGroup in 0..<4 {
             let column = 4 * columnGroup
-            let t = transpose4(quarter(4 * rowGroup, column), quarter(4 * rowGroup + 1, column),
-                               quarter(4 * rowGroup + 2, column), quarter(4 * rowGroup + 3, column))
+            let t = transpose4(loadQuarter(4 * rowGroup, column), loadQuarter(4 * rowGroup + 1, column),
+                               loadQuarter(4 * rowGroup + 2, column), loadQuarter(4 * rowGroup + 3, column))
             let target = (column * destinationStride + 4 * rowGroup) * size, step = destinationStride * size
             out.storeBytes(of: t.0, toByteOffset: target, as: SIMD4<S>.self)
             out.storeBytes(of: t.1, toByteOffset: target + step, as: SIMD4<S>.self)
             out.storeBytes(of: t.2, toByteOffset: target + 2 * step, as: SIMD4<S>.self)
             out.storeBytes(of: t.3, toByteOffset: target + 3 * step, as: SIMD4<S>.self)
         }
+    }
+}
+
+/// Interleaves up to 16 channels pixel by pixel: `destination[16p + c] =
+/// source[c·channelStride + p]` for `p < count`, `c < channels`, and 0 for
+/// `channels ≤ c < 16` (the layout of the weight gradients that hold 16
+/// channels in a vector). Runs of 16 pixels are 16×16 transposes
+/// (``transpose16x16(_:sourceStride:rows:to:destinationStride:)``), the last
+/// `count mod 16` go one scalar at a time.
+///
+/// - Requires: `0 <= channels <= 16`.
+func interleaveChannels<S: TensorScalar>(_ source: UnsafePointer<S>, channelStride: Int, channels: Int, count: Int,
+                                         into destination: UnsafeMutablePointer<S>) {
+    let lanes = kernelVectorWidth
+    var p0 = 0
+    while p0 + lanes <= count {
+        transpose16x16(source + p0, sourceStride: channelStride, rows: channels, to: destination + p0 * lanes, destinationStride: lanes)
+        p0 += lanes
+    }
+    for p in p0..<count {
+        for c in 0..<lanes { destination[p * lanes + c] = c < channels ? source[c * channelStride + p] : 0 }
     }
 }
 

@@ -273,12 +273,19 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
 
 /// Stores one row of 16 output tiles (four vectors, the tiles' columns 0–3)
 /// plus `bias`, rectified if asked, as `count` consecutive scalars.
-@inline(__always)
+///
+/// Never inlined: inlined, the bias, the flag and the four sums stayed live
+/// in the output loop and the baseline build spilled them (its Winograd
+/// kernel took 75 % longer).
+@inline(never)
 private func storeOutputRow<S: TensorScalar>(_ row: (SIMD16<S>, SIMD16<S>, SIMD16<S>, SIMD16<S>), bias: SIMD16<S>, rectify: Bool,
                                              to destination: UnsafeMutablePointer<S>, count: Int) {
-    var row = (row.0 + bias, row.1 + bias, row.2 + bias, row.3 + bias)
-    if rectify { row = (rectified(row.0), rectified(row.1), rectified(row.2), rectified(row.3)) }
-    storeInterleaved4(row.0, row.1, row.2, row.3, to: destination, count: count)
+    if rectify {
+        storeInterleaved4(rectified(row.0 + bias), rectified(row.1 + bias), rectified(row.2 + bias), rectified(row.3 + bias),
+                          to: destination, count: count)
+    } else {
+        storeInterleaved4(row.0 + bias, row.1 + bias, row.2 + bias, row.3 + bias, to: destination, count: count)
+    }
 }
 
 /// Vectors `base[0], base[stride], base[2·stride], …` addressed by index.

@@ -222,9 +222,9 @@ private let interleaveRowsPerBlock = 16
 /// holds input pixel `(r − padTop, q − padLeft)`, and every scalar outside
 /// the image or beyond `Cin` is zero.
 ///
-/// Each run of 16 pixels of a row is one 16×16 transpose
-/// (``transpose16x16(_:sourceStride:rows:to:destinationStride:)``); the row's last
-/// `W mod 16` pixels are copied one scalar at a time.
+/// Each row is interleaved by
+/// ``interleaveChannels(_:channelStride:channels:count:into:)`` (16×16
+/// transposes, the last `W mod 16` pixels one scalar at a time).
 ///
 /// - Requires: `paddedRows ≥ H + padTop` and `paddedColumns ≥ W + padLeft`.
 private func interleaveInputChannels<S: TensorScalar>(_ input: UnsafePointer<S>, into interleaved: UnsafeMutablePointer<S>,
@@ -254,16 +254,7 @@ private func interleaveInputChannels<S: TensorScalar>(_ input: UnsafePointer<S>,
             destination.initialize(repeating: 0, count: g.padLeft * lanes)
             let first = destination + g.padLeft * lanes
             let source = input + ((n * cin + cb * lanes) * h + i) * w
-            var x0 = 0
-            while x0 + lanes <= w {
-                transpose16x16(source + x0, sourceStride: channelStride, rows: channels, to: first + x0 * lanes, destinationStride: lanes)
-                x0 += lanes
-            }
-            for x in x0..<w {
-                let pixel = first + x * lanes
-                for lane in 0..<channels { pixel[lane] = source[lane * channelStride + x] }
-                for lane in channels..<lanes { pixel[lane] = 0 }
-            }
+            interleaveChannels(source, channelStride: channelStride, channels: channels, count: w, into: first)
             (first + w * lanes).initialize(repeating: 0, count: (paddedColumns - g.padLeft - w) * lanes)
         }
     }

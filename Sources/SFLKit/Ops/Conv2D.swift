@@ -77,15 +77,17 @@ extension Tensor {
         let output = TensorStorage<Scalar>(uninitializedCount: Shape.elementCount(outputShape))
         Scalar.kernels.conv2DForward(storage.base, weight.storage.base, bias?.storage.base, output.base, geometry,
                                      ComputeThreads.current, rectified)
+        // The unfused op keeps only input and weight for its pullback; the fused one also its output (the ReLU's mask).
         let input = storage, filter = weight.storage, inputShape = shape, weightShape = weight.shape
+        let mask = rectified ? output : nil
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return Tensor.recordOperation(name, shape: outputShape, storage: output, inputs: inputs) { gradient, needs in
             let threads = ComputeThreads.current
             // Through the ReLU: the gradient where the output is positive (where the input to the ReLU was), else 0.
             var gradient = gradient
-            if rectified {
-                let masked = TensorStorage<Scalar>(uninitializedCount: output.count)
-                Scalar.kernels.unaryGradient(.relu, output.base, output.base, gradient.storage.base, masked.base, output.count, threads)
+            if let mask {
+                let masked = TensorStorage<Scalar>(uninitializedCount: mask.count)
+                Scalar.kernels.unaryGradient(.relu, mask.base, mask.base, gradient.storage.base, masked.base, mask.count, threads)
                 gradient = Tensor(shape: outputShape, storage: masked)
             }
             var inputGradient: Tensor?, weightGradient: Tensor?, biasGradient: Tensor?

@@ -38,7 +38,8 @@ struct ScratchBuffersTests {
         let cache = ScratchCache(minimumCachedBytes: 1 << 16, retainedByteLimit: 64 * mebibyte)
         let buffers = (0..<4).map { _ in cache.take(bytes: 24 * mebibyte) }
         for buffer in buffers { cache.give(buffer) }
-        #expect(cache.retainedBytes == 48 * mebibyte)  // two of 24 MiB fit under 64 MiB
+        // Two of 24 MiB (each plus under 4 KiB of stagger) fit under 64 MiB.
+        #expect(cache.retainedBytes >= 48 * mebibyte && cache.retainedBytes < 48 * mebibyte + 8192)
         // The two newest are kept, and taking 24 MiB twice reuses them newest first.
         let reused = [cache.take(bytes: 24 * mebibyte), cache.take(bytes: 24 * mebibyte)]
         #expect(reused == [buffers[3], buffers[2]])
@@ -67,9 +68,10 @@ struct ScratchBuffersTests {
 
     @Test("Large tensor storage comes from the cache and goes back to it when the tensor dies")
     func tensorStorageIsPooled() {
-        // An unusual size (12 MiB and a bit) that no other suite requests, so
-        // the buffer is still free when this test asks for it again.
-        let count = (3 << 20) + 12_345
+        // 150 MiB (address space only: one page is touched): a buffer that no
+        // other suite's request (all under 75 MiB) can be given, so it is
+        // still free when this test asks for it again.
+        let count = (150 << 20) / MemoryLayout<Float>.stride
         var storage: TensorStorage<Float>? = TensorStorage<Float>(uninitializedCount: count)
         let address = storage!.base
         storage!.base[count - 1] = 7

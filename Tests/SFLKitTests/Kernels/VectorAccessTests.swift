@@ -46,4 +46,23 @@ struct VectorAccessTests {
             #expect(destination[(j * destinationStride + 16)..<(j * destinationStride + destinationStride)].allSatisfy { $0 == -1 })
         }
     }
+
+    @Test("Channels interleaved pixel by pixel, zero beyond the channel count, with a tail of pixels",
+          arguments: [(channels: 16, count: 37), (channels: 5, count: 16), (channels: 12, count: 7)])
+    func interleavedChannels(channels: Int, count: Int) {
+        let channelStride = 41
+        let source = (0..<(16 * channelStride)).map { Float($0) }
+        var destination = [Float](repeating: -1, count: 16 * count + 3)
+        source.withUnsafeBufferPointer { input in
+            destination.withUnsafeMutableBufferPointer {
+                interleaveChannels(input.baseAddress!, channelStride: channelStride, channels: channels, count: count, into: $0.baseAddress!)
+            }
+        }
+        for p in 0..<count {
+            for c in 0..<16 {
+                #expect(destination[16 * p + c] == (c < channels ? source[c * channelStride + p] : 0), "pixel \(p), channel \(c)")
+            }
+        }
+        #expect(destination[(16 * count)...].allSatisfy { $0 == -1 })
+    }
 }
