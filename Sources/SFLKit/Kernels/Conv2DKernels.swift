@@ -115,12 +115,9 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
             let firstRow = chunkStart * g.strideY, neededRows = (chunkRows - 1) * g.strideY + g.kernelHeight
             for c in 0..<cin {
                 let channel = input + (n * cin + c) * g.inputHeight * g.inputWidth
-                for phase in 0..<layout.phases {
-                    for r in 0..<neededRows {
-                        packPhaseRow(channel: channel, row: firstRow + r, phase: phase,
-                                     destination: planes + c * localChannel + phase * localPlane + r * layout.planeWidth,
-                                     planeWidth: layout.planeWidth, geometry: g)
-                    }
+                for r in 0..<neededRows {
+                    packPhaseRows(channel: channel, row: firstRow + r, destination: planes + c * localChannel + r * layout.planeWidth,
+                                  phaseStride: localPlane, planeWidth: layout.planeWidth, geometry: g)
                 }
             }
             for y in chunkStart..<(chunkStart + chunkRows) {

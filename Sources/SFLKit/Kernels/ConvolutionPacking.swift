@@ -79,21 +79,6 @@ func packPhaseRow<S: TensorScalar>(channel: UnsafePointer<S>, row: Int, phase: I
             destination[first + j] = sourceRow[2 * j]
             j += 1
         }
-    } else if stride == 4 {
-        // Every fourth of 64 scalars at a time (the direct forward pass of a stride-4 geometry).
-        var j = 0
-        while 4 * (j + 16) <= width - start && j + 16 <= end - first {
-            let v0 = loadVector(sourceRow + 4 * j), v1 = loadVector(sourceRow + 4 * j + 16)
-            let v2 = loadVector(sourceRow + 4 * j + 32), v3 = loadVector(sourceRow + 4 * j + 48)
-            let low = SIMD16(lowHalf: v0.evenHalf, highHalf: v1.evenHalf)     // scalars 0, 2, …, 30
-            let high = SIMD16(lowHalf: v2.evenHalf, highHalf: v3.evenHalf)    // scalars 32, 34, …, 62
-            storeVector(SIMD16(lowHalf: low.evenHalf, highHalf: high.evenHalf), to: destination + first + j)
-            j += 16
-        }
-        while j < end - first {
-            destination[first + j] = sourceRow[4 * j]
-            j += 1
-        }
     } else {
         for j in 0..<(end - first) { destination[first + j] = sourceRow[j * stride] }
     }
@@ -108,27 +93,35 @@ func packPhasePlanes<S: TensorScalar>(input: UnsafePointer<S>, planes: UnsafeMut
     let out = SendablePointer(planes)
     Parallel.forEachBlock(layout.batch * layout.channels, threads: threads) { block in
         let channel = input + block * g.inputHeight * g.inputWidth
-        var destination = out.base + block * layout.channelCount
-        if g.strideX == 4 {
-            for row in 0..<layout.rows {
-                packFourPhaseRow(channel: channel, row: row, destination: destination + row * layout.planeWidth,
-                                 phaseStride: layout.planeCount, planeWidth: layout.planeWidth, geometry: g)
-            }
-            return
+        let destination = out.base + block * layout.channelCount
+        for row in 0..<layout.rows {
+            packPhaseRows(channel: channel, row: row, destination: destination + row * layout.planeWidth,
+                          phaseStride: layout.planeCount, planeWidth: layout.planeWidth, geometry: g)
         }
-        for phase in 0..<layout.phases {
-            for row in 0..<layout.rows {
-                packPhaseRow(channel: channel, row: row, phase: phase, destination: destination,
-                             planeWidth: layout.planeWidth, geometry: g)
-                destination += layout.planeWidth
-            }
-        }
+    }
+}
+
+/// Writes row `row` of every phase plane of one channel (``packPhaseRow(channel:row:phase:destination:planeWidth:geometry:)``
+/// for each of the `strideX` phases); phase `p`'s row goes to
+/// `destination + p·phaseStride`. Stride 4 takes all four phases in one
+/// pass (``packFourPhaseRow(channel:row:destination:phaseStride:planeWidth:geometry:)``).
+@inline(__always)
+func packPhaseRows<S: TensorScalar>(channel: UnsafePointer<S>, row: Int, destination: UnsafeMutablePointer<S>,
+                                    phaseStride: Int, planeWidth: Int, geometry g: Conv2DGeometry) {
+    if g.strideX == 4 {
+        packFourPhaseRow(channel: channel, row: row, destination: destination, phaseStride: phaseStride,
+                         planeWidth: planeWidth, geometry: g)
+        return
+    }
+    for phase in 0..<g.strideX {
+        packPhaseRow(channel: channel, row: row, phase: phase, destination: destination + phase * phaseStride,
+                     planeWidth: planeWidth, geometry: g)
     }
 }
 
 /// ``packPhaseRow(channel:row:phase:destination:planeWidth:geometry:)`` for
 /// all four phases of a stride-4 geometry (the Winograd F(4×4, 3×3) tiles,
-/// and any stride-4 convolution's weight gradient) in one pass: where every phase lies inside the image, each four plane
+/// and any stride-4 convolution) in one pass: where every phase lies inside the image, each four plane
 /// columns are one 4×4 transpose of 16 consecutive input scalars (phase `p`
 /// of plane column `j` is input column `4j + p − padLeft`); the few columns
 /// at the edges go one scalar at a time.
