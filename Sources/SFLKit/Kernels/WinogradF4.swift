@@ -67,23 +67,24 @@ let winograd4OutputBlock = 2
 
 /// The channel sum of one transformed position `ξ` for `Outputs.value`
 /// output channels and 16 tiles: `destination[k·outputStride] =
-/// Σ_c weights[c·B + k] · transformed[c]`, `B` = ``winograd4OutputBlock``.
+/// Σ_c weights[c·B + k] · transformed[c·channelStride]`, `B` = ``winograd4OutputBlock``.
 ///
 /// - Parameters:
-///   - transformed: `channels` vectors, one per input channel (16 tiles each).
+///   - transformed: `channels` vectors, one per input channel (16 tiles
+///     each), `channelStride` vectors apart.
 ///   - weights: `channels × B` weights, `B` per channel (entries beyond
 ///     `Outputs.value` are ignored).
 ///   - destination: where output channel 0 goes; channel `k` at `destination + k·outputStride`.
 @inline(__always)
 private func winograd4ChannelSum<S: TensorScalar, Outputs: BlockCount>(
-    _: Outputs.Type, transformed: UnsafePointer<SIMD16<S>>, channels: Int, weights: UnsafePointer<S>,
+    _: Outputs.Type, transformed: UnsafePointer<SIMD16<S>>, channels: Int, channelStride: Int, weights: UnsafePointer<S>,
     destination: UnsafeMutablePointer<SIMD16<S>>, outputStride: Int
 ) {
     let outputs = Outputs.value
     var a0 = SIMD16<S>(), a1 = SIMD16<S>(), a2 = SIMD16<S>(), a3 = SIMD16<S>()
     var w = weights
     for c in 0..<channels {
-        let v = transformed[c]
+        let v = transformed[c * channelStride]
         multiplyAdd(&a0, v, SIMD16(repeating: w[0]))
         if outputs > 1 { multiplyAdd(&a1, v, SIMD16(repeating: w[1])) }
         if outputs > 2 { multiplyAdd(&a2, v, SIMD16(repeating: w[2])) }
@@ -96,20 +97,20 @@ private func winograd4ChannelSum<S: TensorScalar, Outputs: BlockCount>(
     if outputs > 3 { destination[3 * outputStride] = a3 }
 }
 
-/// ``winograd4ChannelSum(_:transformed:channels:weights:destination:outputStride:)``
+/// ``winograd4ChannelSum(_:transformed:channels:channelStride:weights:destination:outputStride:)``
 /// with the output count (1...4) made a compile-time constant.
 @inline(__always)
-private func winograd4ChannelSum<S: TensorScalar>(outputs: Int, transformed: UnsafePointer<SIMD16<S>>, channels: Int,
+private func winograd4ChannelSum<S: TensorScalar>(outputs: Int, transformed: UnsafePointer<SIMD16<S>>, channels: Int, channelStride: Int,
                                                   weights: UnsafePointer<S>, destination: UnsafeMutablePointer<SIMD16<S>>,
                                                   outputStride: Int) {
     switch outputs {
-    case 4: winograd4ChannelSum(BlockOf4.self, transformed: transformed, channels: channels, weights: weights,
+    case 4: winograd4ChannelSum(BlockOf4.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,
                                 destination: destination, outputStride: outputStride)
-    case 3: winograd4ChannelSum(BlockOf3.self, transformed: transformed, channels: channels, weights: weights,
+    case 3: winograd4ChannelSum(BlockOf3.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,
                                 destination: destination, outputStride: outputStride)
-    case 2: winograd4ChannelSum(BlockOf2.self, transformed: transformed, channels: channels, weights: weights,
+    case 2: winograd4ChannelSum(BlockOf2.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,
                                 destination: destination, outputStride: outputStride)
-    default: winograd4ChannelSum(BlockOf1.self, transformed: transformed, channels: channels, weights: weights,
+    default: winograd4ChannelSum(BlockOf1.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,
                                  destination: destination, outputStride: outputStride)
     }
 }
@@ -148,13 +149,15 @@ private func packWinograd4Weights<S: TensorScalar>(_ weight: UnsafePointer<S>, o
 /// for a 3×3, stride-1 geometry, by Winograd F(4×4, 3×3): same layouts and
 /// result up to rounding.
 ///
-/// The input is packed as four column-phase planes (tile `t`'s column `j` is
-/// column `t + j / 4` of phase `j % 4`, see ``PhasePlaneLayout``), with the
-/// padding extended so that every tile is complete. Each parallel block takes
-/// a range of tile rows of one image; for 16 tiles at a time it transforms
+/// Each parallel block takes a range of tile rows of one image. For each
+/// tile row it packs the six input rows the row's tiles read as four
+/// column-phase planes (tile `t`'s column `j` is column `t + j / 4` of phase
+/// `j % 4`, see ``PhasePlaneLayout``, with the padding extended so that every
+/// tile is complete) into a ring of rows that stays in the level-2 cache.
+/// Then, for 16 tiles at a time, it transforms
 /// every input channel (`V = Bᵀ d B`, tiles in lanes), sums the 36 products
 /// over the input channels, `ξ` by `ξ`, with the register-blocked
-/// ``winograd4ChannelSum(outputs:transformed:channels:weights:destination:outputStride:)``,
+/// ``winograd4ChannelSum(outputs:transformed:channels:channelStride:weights:destination:outputStride:)``,
 /// and transforms back (`Y = Aᵀ M A`, plus the bias).
 ///
 /// - Parameters:
@@ -179,9 +182,6 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
     tiled.padBottom = 4 * tileRows + 2 - g.inputHeight - g.padTop
     tiled.padRight = 4 * tileColumns + 2 - g.inputWidth - g.padLeft
     let layout = PhasePlaneLayout(geometry: tiled)
-    let planes = ScratchBuffers.take(S.self, count: layout.totalCount)
-    defer { ScratchBuffers.give(planes) }
-    packPhasePlanes(input: input, planes: planes, layout: layout, geometry: tiled, threads: threads)
 
     let outputBlocks = (cout + block - 1) / block
     let packed = UnsafeMutablePointer<S>.allocate(capacity: outputBlocks * 36 * cin * block)
@@ -193,32 +193,51 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
 
     let rowBlocks = min(tileRows, winograd4RowBlocksPerImage)
     let blocks = g.batch * rowBlocks
-    // Per block: V as [ξ][c] and M as [o][ξ], 16 tiles per vector. Every
+    // Per block: V as [c][ξ] and M as [o][ξ], 16 tiles per vector. Every
     // vector is written before it is read.
     let scratchPerBlock = cin * 36 + outputBlocks * block * 36
     let scratch = ScratchBuffers.take(SIMD16<S>.self, count: blocks * scratchPerBlock)
     defer { ScratchBuffers.give(scratch) }
+    // Per block: the phase-plane rows of its current tile row, as
+    // [c][phase][ring row][planeWidth]; padded row r sits in ring row r % 8,
+    // so the two rows that neighbouring tile rows share are packed once.
+    let ringRows = 8
+    let localPlane = ringRows * layout.planeWidth, localChannel = 4 * localPlane
+    let planes = ScratchBuffers.take(S.self, count: blocks * cin * localChannel)
+    defer { ScratchBuffers.give(planes) }
 
-    let out = SendablePointer(output), scratchBase = SendablePointer(scratch)
-    let image = UnsafePointer(planes), weights = UnsafePointer(packed), biases = UnsafePointer(packedBias)
+    let out = SendablePointer(output), scratchBase = SendablePointer(scratch), planesBase = SendablePointer(planes)
+    let weights = UnsafePointer(packed), biases = UnsafePointer(packedBias)
     Parallel.forEachBlock(blocks, threads: threads) { rowBlock in
         let n = rowBlock / rowBlocks
-        let v = scratchBase.base + rowBlock * scratchPerBlock   // V: [ξ][c]
+        let v = scratchBase.base + rowBlock * scratchPerBlock   // V: [c][ξ]
         let m = v + cin * 36                                      // M: [o][ξ]
+        let local = planesBase.base + rowBlock * cin * localChannel
+        var packedEnd = 0
         for ty in Parallel.range(of: rowBlock % rowBlocks, splitting: tileRows, into: rowBlocks) {
+            // Pack the padded rows 4·ty ..< 4·ty + 6 not already in the ring,
+            // channel by channel (each channel's rows are one contiguous read).
+            for c in 0..<cin {
+                let channel = input + (n * cin + c) * g.inputHeight * g.inputWidth
+                for r in max(4 * ty, packedEnd)..<(4 * ty + 6) {
+                    packPhaseRows(channel: channel, row: r, destination: local + c * localChannel + (r % ringRows) * layout.planeWidth,
+                                  phaseStride: localPlane, planeWidth: layout.planeWidth, geometry: tiled)
+                }
+            }
+            packedEnd = 4 * ty + 6
             var t0 = 0
             while t0 < tileColumns {
                 // V = Bᵀ d B for every input channel: first d B row by row
                 // (ξ = 6i + k holds (d B)[i][k]), then Bᵀ (d B) column by column.
                 for c in 0..<cin {
-                    let channel = image + n * layout.imageCount + c * layout.channelCount + 4 * ty * layout.planeWidth + t0
-                    let tile = StridedVectors(base: v + c, stride: cin)
+                    let channel = UnsafePointer(local + c * localChannel + t0)
+                    let tile = StridedVectors(base: v + 36 * c, stride: 1)
                     for i in 0..<6 {
-                        let row = channel + i * layout.planeWidth
+                        let row = channel + ((4 * ty + i) % ringRows) * layout.planeWidth
                         let r = winograd4InputTransform(
-                            loadVector(row), loadVector(row + layout.planeCount), loadVector(row + 2 * layout.planeCount),
-                            loadVector(row + 3 * layout.planeCount), loadVector(row + 1),
-                            loadVector(row + layout.planeCount + 1))
+                            loadVector(row), loadVector(row + localPlane), loadVector(row + 2 * localPlane),
+                            loadVector(row + 3 * localPlane), loadVector(row + 1),
+                            loadVector(row + localPlane + 1))
                         tile[6 * i] = r.0; tile[6 * i + 1] = r.1; tile[6 * i + 2] = r.2
                         tile[6 * i + 3] = r.3; tile[6 * i + 4] = r.4; tile[6 * i + 5] = r.5
                     }
@@ -229,12 +248,12 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
                     }
                 }
                 let columns = min(4 * lanes, wo - 4 * t0)
-                // M[o][ξ] = Σ_c U[ξ][o][c] · V[ξ][c], ξ by ξ so that V[ξ][·]
+                // M[o][ξ] = Σ_c U[ξ][o][c] · V[c][ξ], ξ by ξ so that V[·][ξ]
                 // stays in the level-1 cache for every output block.
                 for xi in 0..<36 {
                     for ob in 0..<outputBlocks {
-                        winograd4ChannelSum(outputs: min(block, cout - ob * block), transformed: UnsafePointer(v + xi * cin),
-                                            channels: cin, weights: weights + (ob * 36 + xi) * cin * block,
+                        winograd4ChannelSum(outputs: min(block, cout - ob * block), transformed: UnsafePointer(v + xi),
+                                            channels: cin, channelStride: 36, weights: weights + (ob * 36 + xi) * cin * block,
                                             destination: m + ob * block * 36 + xi, outputStride: 36)
                     }
                 }
