@@ -12,7 +12,9 @@ private let rowBlocksPerImage = 16
 
 /// Input channels the forward pass sums in one sweep over a row (more are
 /// summed in further sweeps that add to the output), so that the rows one
-/// sweep reads stay in the level-1 cache.
+/// sweep reads stay in the level-1 cache for the next block of output
+/// channels. With a single block of output channels nothing is read twice,
+/// and one sweep takes every input channel.
 private let forwardChannelGroup = 4
 
 /// Output rows whose input rows the direct forward pass packs at a time.
@@ -98,6 +100,7 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
     }
 
     let ho = g.outputHeight, wo = g.outputWidth
+    let channelGroup = outputBlocks == 1 ? cin : forwardChannelGroup
     let rowBlocks = min(ho, rowBlocksPerImage)
     let blocks = g.batch * rowBlocks
     let scratch = ScratchBuffers.take(S.self, count: blocks * cin * localChannel)
@@ -124,7 +127,7 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
                 let rowBase = UnsafePointer(planes + (y - chunkStart) * g.strideY * layout.planeWidth)
                 var c0 = 0
                 while c0 < cin {
-                    let groupTaps = min(forwardChannelGroup, cin - c0) * taps, first = c0 * taps
+                    let groupTaps = min(channelGroup, cin - c0) * taps, first = c0 * taps
                     // Output blocks outside, pixels inside: each block's stores
                     // stream along two rows instead of touching every channel.
                     for ob in 0..<outputBlocks {
@@ -136,11 +139,11 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
                                              initial: biases.map { $0 + ob * block }, accumulate: c0 > 0,
                                              destination: out.base + ((n * cout + ob * block) * ho + y) * wo + x0,
                                              channelStride: ho * wo, lanes: min(kernelVectorWidth, wo - x0),
-                                             rectify: rectify && c0 + forwardChannelGroup >= cin)
+                                             rectify: rectify && c0 + channelGroup >= cin)
                             x0 += kernelVectorWidth
                         }
                     }
-                    c0 += forwardChannelGroup
+                    c0 += channelGroup
                 }
             }
             chunkStart += chunkRows

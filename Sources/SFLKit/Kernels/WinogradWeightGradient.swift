@@ -24,9 +24,10 @@
 // output pixels, against 9·4·Cout·Cin for the direct weight gradient (2.25×
 // fewer).
 //
-// The product is vectorised over 16 input channels: the input is copied once
-// with its channels innermost, so that `V` is computed with 16 channels per
-// vector and stored as `[ξ][tile][16 channels]`; `M` is computed with 16 tiles
+// The product is vectorised over 16 input channels: the input rows a block
+// needs are copied with their channels innermost (into a ring of four rows
+// that stays in the level-2 cache), so that `V` is computed with 16 channels
+// per vector and stored as `[ξ][tile][16 channels]`; `M` is computed with 16 tiles
 // per vector (consecutive tiles of a row in the lanes) and stored as
 // `[o][ξ][tile]`, from where each product reads one scalar per tile and
 // broadcasts it. Each accumulator (one ξ, 16 input channels, one output
@@ -74,9 +75,11 @@ func winogradWeightGradientPays(for g: Conv2DGeometry) -> Bool {
 /// Each parallel block takes a range of tile rows of one image (chosen from
 /// the geometry alone) and sums its tiles into its own partial `dU`; the
 /// partial sums are added in block order, so the result does not depend on
-/// `threads`. Within a block, each sweep of up to
+/// `threads`. For each tile row, the block interleaves the input rows it has
+/// not yet copied (``interleaveInputRow(_:row:channelBlock:into:paddedColumns:geometry:)``)
+/// into a ring of four rows. Within a tile row, each sweep of up to
 /// `winogradGradientSweepTiles` tiles of one tile row is transformed
-/// (``transformInputTiles(_:rowStride:count:destination:sweepTiles:)`` for
+/// (``transformInputTiles(rows:count:destination:sweepTiles:)`` for
 /// every block of 16 input channels,
 /// ``transformGradientTiles(_:rowStride:count:destination:sweepTiles:)``
 /// for every output channel, `winogradGradientOutputGroup` at a time) and
@@ -104,18 +107,18 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
     let channelBlocks = (cin + lanes - 1) / lanes
 
     // The input, zero-padded so that every tile is complete, with 16 channels
-    // innermost: [n][channel block][padded row][padded column][16].
-    let paddedRows = 2 * tileRows + 2, paddedColumns = 2 * tileColumns + 2
+    // innermost, one padded row of one channel block at a time:
+    // [padded column][16]. Each block keeps a ring of four such rows per
+    // channel block ([channel block][padded row % 4][padded column][16]).
+    let paddedColumns = 2 * tileColumns + 2
     let rowStride = paddedColumns * lanes
-    let blockCount = paddedRows * rowStride
-    let interleaved = ScratchBuffers.take(S.self, count: g.batch * channelBlocks * blockCount)
-    defer { ScratchBuffers.give(interleaved) }
-    interleaveInputChannels(input, into: interleaved, paddedRows: paddedRows, paddedColumns: paddedColumns,
-                            geometry: g, threads: threads)
+    let ringRows = 4, ringCount = channelBlocks * ringRows * rowStride
 
     // Blocks: ranges of tile rows of one image.
     let rowBlocks = min(tileRows, (winogradGradientBlocks + g.batch - 1) / g.batch)
     let blocks = g.batch * rowBlocks
+    let rings = ScratchBuffers.take(S.self, count: blocks * ringCount)
+    defer { ScratchBuffers.give(rings) }
 
     // Per block: V [channel block][ξ][sweep tile][16], M [o in group][ξ][sweep
     // tile], the sweep's gradient rows [o][2][2·sweep], and the partial dU as
@@ -131,8 +134,7 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
     defer { ScratchBuffers.give(partials) }
     partials.initialize(repeating: SIMD16<S>(), count: blocks * sumsPerBlock)
 
-    let image = UnsafePointer(interleaved)
-    let scratchBase = SendablePointer(scratch), sums = SendablePointer(partials)
+    let scratchBase = SendablePointer(scratch), sums = SendablePointer(partials), ringBase = SendablePointer(rings)
     let outputBlock = broadcastTapBlock
     Parallel.forEachBlock(blocks, threads: threads) { block in
         let n = block / rowBlocks
@@ -140,14 +142,27 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
         let transformedGradient = transformedInput + transformedInputCount
         let gradientRowCopies = transformedGradient + transformedGradientCount
         let blockSums = sums.base + block * sumsPerBlock
+        let ring = ringBase.base + block * ringCount
+        var copiedEnd = 0
         for ty in Parallel.range(of: block % rowBlocks, splitting: tileRows, into: rowBlocks) {
             let gradientRows = min(2, ho - 2 * ty)   // 1 in the last tile row of an odd height
+            // Padded rows 2·ty ..< 2·ty + 4 feed this tile row; copy those not yet in the ring.
+            for cb in 0..<channelBlocks {
+                for r in max(2 * ty, copiedEnd)..<(2 * ty + 4) {
+                    interleaveInputRow(input + n * cin * g.inputHeight * g.inputWidth, row: r, channelBlock: cb,
+                                       into: ring + (cb * ringRows + r % ringRows) * rowStride,
+                                       paddedColumns: paddedColumns, geometry: g)
+                }
+            }
+            copiedEnd = 2 * ty + 4
             var t0 = 0
             while t0 < tileColumns {
                 let count = min(sweep, tileColumns - t0)
                 for cb in 0..<channelBlocks {
-                    transformInputTiles(image + ((n * channelBlocks + cb) * paddedRows + 2 * ty) * rowStride + 2 * t0 * lanes,
-                                        rowStride: rowStride, count: count,
+                    @inline(__always) func ringRow(_ i: Int) -> UnsafePointer<S> {
+                        UnsafePointer(ring + (cb * ringRows + (2 * ty + i) % ringRows) * rowStride + 2 * t0 * lanes)
+                    }
+                    transformInputTiles(rows: (ringRow(0), ringRow(1), ringRow(2), ringRow(3)), count: count,
                                         destination: transformedInput + cb * 16 * sweep * lanes, sweepTiles: sweep)
                 }
                 // The sweep's two gradient rows of every output channel, copied
@@ -213,74 +228,54 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
     }
 }
 
-/// Padded rows per block of ``interleaveInputChannels(_:into:paddedRows:paddedColumns:geometry:threads:)``
-/// (the last block of a channel block takes fewer).
-private let interleaveRowsPerBlock = 16
-
-/// Copies `input` (`[N, Cin, H, W]`) into `[N][⌈Cin/16⌉][paddedRows][paddedColumns][16]`
-/// with channel `16·b + ℓ` in lane `ℓ` of block `b`: padded pixel `(r, q)`
-/// holds input pixel `(r − padTop, q − padLeft)`, and every scalar outside
-/// the image or beyond `Cin` is zero.
+/// Writes padded row `row` of channel block `channelBlock` of one image
+/// (`[Cin, H, W]`) with its 16 channels innermost, `[paddedColumns][16]`:
+/// padded pixel `(row, q)` holds input pixel `(row − padTop, q − padLeft)`,
+/// channel `16·channelBlock + ℓ` in lane `ℓ`, and every scalar outside the
+/// image or beyond `Cin` is zero.
 ///
-/// Each row is interleaved by
-/// ``interleaveChannels(_:channelStride:channels:count:into:)`` (16×16
-/// transposes, the last `W mod 16` pixels one scalar at a time).
+/// The row is interleaved by ``interleaveChannels(_:channelStride:channels:count:into:)``
+/// (16×16 transposes, the last `W mod 16` pixels one scalar at a time).
 ///
-/// - Requires: `paddedRows ≥ H + padTop` and `paddedColumns ≥ W + padLeft`.
-private func interleaveInputChannels<S: TensorScalar>(_ input: UnsafePointer<S>, into interleaved: UnsafeMutablePointer<S>,
-                                                      paddedRows: Int, paddedColumns: Int,
-                                                      geometry g: Conv2DGeometry, threads: Int) {
-    precondition(paddedRows >= g.inputHeight + g.padTop && paddedColumns >= g.inputWidth + g.padLeft)
-    let lanes = kernelVectorWidth, cin = g.inputChannels, h = g.inputHeight, w = g.inputWidth
-    let channelBlocks = (cin + lanes - 1) / lanes
-    let rowStride = paddedColumns * lanes, channelStride = h * w
-    // Blocks: runs of `interleaveRowsPerBlock` padded rows of one channel
-    // block of one image.
-    let rowBlocks = (paddedRows + interleaveRowsPerBlock - 1) / interleaveRowsPerBlock
-    let blocks = g.batch * channelBlocks * rowBlocks
-    let out = SendablePointer(interleaved)
-    Parallel.forEachBlock(blocks, threads: threads) { block in
-        let imageBlock = block / rowBlocks   // n · channelBlocks + cb
-        let cb = imageBlock % channelBlocks, n = imageBlock / channelBlocks
-        let channels = min(lanes, cin - cb * lanes)
-        let firstRow = (block % rowBlocks) * interleaveRowsPerBlock
-        for r in firstRow..<min(paddedRows, firstRow + interleaveRowsPerBlock) {
-            let destination = out.base + (imageBlock * paddedRows + r) * rowStride
-            let i = r - g.padTop
-            if i < 0 || i >= h {
-                destination.initialize(repeating: 0, count: rowStride)
-                continue
-            }
-            destination.initialize(repeating: 0, count: g.padLeft * lanes)
-            let first = destination + g.padLeft * lanes
-            let source = input + ((n * cin + cb * lanes) * h + i) * w
-            interleaveChannels(source, channelStride: channelStride, channels: channels, count: w, into: first)
-            (first + w * lanes).initialize(repeating: 0, count: (paddedColumns - g.padLeft - w) * lanes)
-        }
+/// - Requires: `paddedColumns ≥ W + padLeft`.
+private func interleaveInputRow<S: TensorScalar>(_ image: UnsafePointer<S>, row: Int, channelBlock: Int,
+                                                 into destination: UnsafeMutablePointer<S>, paddedColumns: Int,
+                                                 geometry g: Conv2DGeometry) {
+    let lanes = kernelVectorWidth, h = g.inputHeight, w = g.inputWidth
+    let i = row - g.padTop
+    if i < 0 || i >= h {
+        destination.initialize(repeating: 0, count: paddedColumns * lanes)
+        return
     }
+    destination.initialize(repeating: 0, count: g.padLeft * lanes)
+    let first = destination + g.padLeft * lanes
+    interleaveChannels(image + (channelBlock * lanes * h + i) * w, channelStride: h * w,
+                       channels: min(lanes, g.inputChannels - channelBlock * lanes), count: w, into: first)
+    (first + w * lanes).initialize(repeating: 0, count: (paddedColumns - g.padLeft - w) * lanes)
 }
 
 /// Writes `V = Bᵀ d B` for `count` consecutive tiles of one tile row, each
 /// entry a vector of 16 channels:
 /// `destination[(ξ·sweepTiles + t)·16 ..< +16] = V_t[ξ]`, `ξ = 4a + b`,
 /// where tile `t`'s 4×4 input `d[i][j]` is the vector at
-/// `tiles + i·rowStride + (2t + j)·16`.
+/// `rows.i + (2t + j)·16`.
 ///
 /// With `Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]`, column `b` of `d B` is
 /// `d[·][0] − d[·][2]`, `d[·][1] + d[·][2]`, `d[·][2] − d[·][1]` or
 /// `d[·][1] − d[·][3]`, and `Bᵀ` combines the rows of that column the same way.
 ///
 /// - Parameters:
-///   - tiles: the top-left input vector of tile 0 (channel-innermost layout of
-///     ``interleaveInputChannels(_:into:paddedRows:paddedColumns:geometry:threads:)``).
-///   - rowStride: scalars between vertically neighbouring input vectors.
+///   - rows: the first input vector of tile 0 in each of its four rows
+///     (channel-innermost layout of ``interleaveInputRow(_:row:channelBlock:into:paddedColumns:geometry:)``).
 ///   - count: tiles, at most `sweepTiles`.
 @inline(__always)
-private func transformInputTiles<S: TensorScalar>(_ tiles: UnsafePointer<S>, rowStride: Int, count: Int,
-                                                  destination: UnsafeMutablePointer<S>, sweepTiles: Int) {
+private func transformInputTiles<S: TensorScalar>(
+    rows: (UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>), count: Int,
+    destination: UnsafeMutablePointer<S>, sweepTiles: Int
+) {
     let lanes = kernelVectorWidth, plane = sweepTiles * lanes
     for t in 0..<count {
-        let r0 = tiles + 2 * t * lanes, r1 = r0 + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride
+        let r0 = rows.0 + 2 * t * lanes, r1 = rows.1 + 2 * t * lanes, r2 = rows.2 + 2 * t * lanes, r3 = rows.3 + 2 * t * lanes
         let out = destination + t * lanes
         // One column b of d B at a time (e_i = (d B)[i][b]), then Bᵀ on it.
         @inline(__always) func column(_ b: Int, _ e0: SIMD16<S>, _ e1: SIMD16<S>, _ e2: SIMD16<S>, _ e3: SIMD16<S>) {
