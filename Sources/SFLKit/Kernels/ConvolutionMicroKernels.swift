@@ -7,7 +7,7 @@
 // and the unused accumulators disappear; the `…Dispatch` functions pick the
 // copy from a run-time count.
 
-/// A block size known at compile time (1 to 4).
+/// A block size known at compile time (1 to 6).
 protocol BlockCount {
     /// The size.
     static var value: Int { get }
@@ -20,13 +20,19 @@ enum BlockOf2: BlockCount { static var value: Int { 2 } }
 enum BlockOf3: BlockCount { static var value: Int { 3 } }
 /// Block size 4.
 enum BlockOf4: BlockCount { static var value: Int { 4 } }
+/// Block size 5.
+enum BlockOf5: BlockCount { static var value: Int { 5 } }
+/// Block size 6.
+enum BlockOf6: BlockCount { static var value: Int { 6 } }
 
 #if SFLKIT_WIDE_REGISTERS
-/// Channels computed together by one gather register block: 4 (16
-/// accumulator vectors of 16 lanes) when the build targets 16 256-bit
-/// registers or more (`-Xswiftc -target-cpu -Xswiftc native
-/// -Xswiftc -DSFLKIT_WIDE_REGISTERS`).
-let gatherChannelBlock = 4
+/// Channels computed together by one gather register block: 6 (12
+/// accumulator registers of 8 lanes, plus two for the pixel vector and one
+/// for a weight) when the build targets 16 256-bit registers or more
+/// (`-Xswiftc -target-cpu -Xswiftc native -Xswiftc -DSFLKIT_WIDE_REGISTERS`).
+/// Fewer accumulators leave the multiply-add units waiting on their own
+/// latency (8 accumulators of 4-cycle multiply-adds just cover two units).
+let gatherChannelBlock = 6
 
 /// Taps the channel-vector weight gradient accumulates together (16-lane
 /// accumulators; see ``gatherChannelBlock`` for the choice).
@@ -35,7 +41,7 @@ let broadcastTapBlock = 4
 /// Channels computed together by one gather register block: 2, so the
 /// accumulators (2 × 16 lanes = 8 SSE registers) fit the 16 registers of the
 /// default x86-64 build without spilling. Builds for AVX2 or AVX-512 are
-/// faster with 4 (compile with `-DSFLKIT_WIDE_REGISTERS`).
+/// faster with 6 (compile with `-DSFLKIT_WIDE_REGISTERS`).
 let gatherChannelBlock = 2
 
 /// Taps the channel-vector weight gradient accumulates together (16-lane
@@ -44,7 +50,7 @@ let broadcastTapBlock = 2
 #endif
 
 /// Runs a *tap program* over 16 consecutive pixels and stores the result:
-/// for each of `outputs` (≤ 4) channels `k`,
+/// for each of `outputs` (≤ 6) channels `k`,
 /// `destination[k·channelStride + lane] = initial[k] + Σ_t source[offsets[t] + lane] · weights[B·t + k]`,
 /// `B = gatherChannelBlock`,
 /// for `lane` in `0..<lanes`; when `accumulate` is true the current
@@ -72,17 +78,21 @@ func gatherTapProgram<S: TensorScalar, Outputs: BlockCount>(
     destination: UnsafeMutablePointer<S>, channelStride: Int, lanes: Int, rectify: Bool
 ) {
     let outputs = Outputs.value
-    var a0 = SIMD16<S>(), a1 = SIMD16<S>(), a2 = SIMD16<S>(), a3 = SIMD16<S>()
+    var a0 = SIMD16<S>(), a1 = SIMD16<S>(), a2 = SIMD16<S>(), a3 = SIMD16<S>(), a4 = SIMD16<S>(), a5 = SIMD16<S>()
     if accumulate {
         a0 = loadVector(destination, count: lanes)
         if outputs > 1 { a1 = loadVector(destination + channelStride, count: lanes) }
         if outputs > 2 { a2 = loadVector(destination + 2 * channelStride, count: lanes) }
         if outputs > 3 { a3 = loadVector(destination + 3 * channelStride, count: lanes) }
+        if outputs > 4 { a4 = loadVector(destination + 4 * channelStride, count: lanes) }
+        if outputs > 5 { a5 = loadVector(destination + 5 * channelStride, count: lanes) }
     } else if let initial {
         a0 = SIMD16(repeating: initial[0])
         if outputs > 1 { a1 = SIMD16(repeating: initial[1]) }
         if outputs > 2 { a2 = SIMD16(repeating: initial[2]) }
         if outputs > 3 { a3 = SIMD16(repeating: initial[3]) }
+        if outputs > 4 { a4 = SIMD16(repeating: initial[4]) }
+        if outputs > 5 { a5 = SIMD16(repeating: initial[5]) }
     }
     var w = weights
     for t in 0..<count {
@@ -91,6 +101,8 @@ func gatherTapProgram<S: TensorScalar, Outputs: BlockCount>(
         if outputs > 1 { multiplyAdd(&a1, v, SIMD16(repeating: w[1])) }
         if outputs > 2 { multiplyAdd(&a2, v, SIMD16(repeating: w[2])) }
         if outputs > 3 { multiplyAdd(&a3, v, SIMD16(repeating: w[3])) }
+        if outputs > 4 { multiplyAdd(&a4, v, SIMD16(repeating: w[4])) }
+        if outputs > 5 { multiplyAdd(&a5, v, SIMD16(repeating: w[5])) }
         w += gatherChannelBlock
     }
     if rectify {
@@ -98,15 +110,19 @@ func gatherTapProgram<S: TensorScalar, Outputs: BlockCount>(
         if outputs > 1 { a1 = rectified(a1) }
         if outputs > 2 { a2 = rectified(a2) }
         if outputs > 3 { a3 = rectified(a3) }
+        if outputs > 4 { a4 = rectified(a4) }
+        if outputs > 5 { a5 = rectified(a5) }
     }
     storeVector(a0, to: destination, count: lanes)
     if outputs > 1 { storeVector(a1, to: destination + channelStride, count: lanes) }
     if outputs > 2 { storeVector(a2, to: destination + 2 * channelStride, count: lanes) }
     if outputs > 3 { storeVector(a3, to: destination + 3 * channelStride, count: lanes) }
+    if outputs > 4 { storeVector(a4, to: destination + 4 * channelStride, count: lanes) }
+    if outputs > 5 { storeVector(a5, to: destination + 5 * channelStride, count: lanes) }
 }
 
 /// ``gatherTapProgram(source:offsets:weights:count:initial:accumulate:outputs:destination:channelStride:lanes:rectify:)``
-/// with `outputs` (1...4) and `rectify` turned into compile-time constants,
+/// with `outputs` (1...6) and `rectify` turned into compile-time constants,
 /// so that neither costs a register in the loop (a live `rectify` flag made
 /// the baseline build's gathers 13–20 % slower).
 @inline(__always)
@@ -120,6 +136,8 @@ func gatherTapProgram<S: TensorScalar>(outputs: Int, source: UnsafePointer<S>, o
     }
     @inline(__always) func dispatch(rectify: Bool) {
         switch outputs {
+        case 6: run(BlockOf6.self, rectify: rectify)
+        case 5: run(BlockOf5.self, rectify: rectify)
         case 4: run(BlockOf4.self, rectify: rectify)
         case 3: run(BlockOf3.self, rectify: rectify)
         case 2: run(BlockOf2.self, rectify: rectify)
