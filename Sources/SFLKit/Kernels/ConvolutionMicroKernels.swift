@@ -36,7 +36,7 @@ let gatherChannelBlock = 6
 
 /// Taps the channel-vector weight gradient accumulates together (16-lane
 /// accumulators; see ``gatherChannelBlock`` for the choice).
-let broadcastTapBlock = 4
+let broadcastTapBlock = 6
 #else
 /// Channels computed together by one gather register block: 2, so the
 /// accumulators (2 × 16 lanes = 8 SSE registers) fit the 16 registers of the
@@ -141,7 +141,8 @@ func gatherTapProgram<S: TensorScalar>(outputs: Int, source: UnsafePointer<S>, o
         case 4: run(BlockOf4.self, rectify: rectify)
         case 3: run(BlockOf3.self, rectify: rectify)
         case 2: run(BlockOf2.self, rectify: rectify)
-        default: run(BlockOf1.self, rectify: rectify)
+        case 1: run(BlockOf1.self, rectify: rectify)
+        default: preconditionFailure("gatherTapProgram: no register block for \(outputs) outputs")
         }
     }
     if rectify { dispatch(rectify: true) } else { dispatch(rectify: false) }
@@ -210,10 +211,10 @@ func correlateRowsDispatch<S: TensorScalar>(outputs: Int, taps: Int, gradient0: 
     }
 }
 
-/// Adds to four channel-vector accumulators the products of a run of
+/// Adds to up to six channel-vector accumulators the products of a run of
 /// 16-channel gradient vectors with broadcast input scalars:
 /// `sums[k] += Σ_{r < rows, x < width} gradient[(r·width + x)·16 ..< +16] ·
-/// input[offsets[k] + r·inputRowStride + x]` for `k < taps ≤ 4`.
+/// input[offsets[k] + r·inputRowStride + x]` for `k < taps ≤ 6`.
 ///
 /// This is the weight gradient with the 16 lanes holding 16 output channels:
 /// `gradient` is a pixel-major, channel-minor copy of the output gradient.
@@ -225,10 +226,13 @@ func broadcastTaps<S: TensorScalar, Taps: BlockCount>(taps _: Taps.Type, gradien
     let taps = Taps.value
     var s0 = sums[0], s1 = taps > 1 ? sums[1] : SIMD16<S>()
     var s2 = taps > 2 ? sums[2] : SIMD16<S>(), s3 = taps > 3 ? sums[3] : SIMD16<S>()
+    var s4 = taps > 4 ? sums[4] : SIMD16<S>(), s5 = taps > 5 ? sums[5] : SIMD16<S>()
     var i0 = input + offsets[0]
     var i1 = taps > 1 ? input + offsets[1] : i0
     var i2 = taps > 2 ? input + offsets[2] : i0
     var i3 = taps > 3 ? input + offsets[3] : i0
+    var i4 = taps > 4 ? input + offsets[4] : i0
+    var i5 = taps > 5 ? input + offsets[5] : i0
     var gradientRow = gradient
     for _ in 0..<rows {
         var v = gradientRow
@@ -238,31 +242,41 @@ func broadcastTaps<S: TensorScalar, Taps: BlockCount>(taps _: Taps.Type, gradien
             if taps > 1 { multiplyAdd(&s1, u, SIMD16(repeating: i1[x])) }
             if taps > 2 { multiplyAdd(&s2, u, SIMD16(repeating: i2[x])) }
             if taps > 3 { multiplyAdd(&s3, u, SIMD16(repeating: i3[x])) }
+            if taps > 4 { multiplyAdd(&s4, u, SIMD16(repeating: i4[x])) }
+            if taps > 5 { multiplyAdd(&s5, u, SIMD16(repeating: i5[x])) }
             v += 16
         }
         gradientRow += 16 * width
         i0 += inputRowStride; i1 += inputRowStride; i2 += inputRowStride; i3 += inputRowStride
+        i4 += inputRowStride; i5 += inputRowStride
     }
     sums[0] = s0
     if taps > 1 { sums[1] = s1 }
     if taps > 2 { sums[2] = s2 }
     if taps > 3 { sums[3] = s3 }
+    if taps > 4 { sums[4] = s4 }
+    if taps > 5 { sums[5] = s5 }
 }
 
 /// ``broadcastTaps(taps:gradient:input:offsets:inputRowStride:rows:width:sums:)``
-/// with `taps` (1...4) turned into a compile-time constant.
+/// with `taps` (1...6) turned into a compile-time constant.
 @inline(__always)
 func broadcastTapsDispatch<S: TensorScalar>(taps: Int, gradient: UnsafePointer<S>, input: UnsafePointer<S>,
                                             offsets: UnsafePointer<Int>, inputRowStride: Int, rows: Int, width: Int,
                                             sums: UnsafeMutablePointer<SIMD16<S>>) {
     switch taps {
+    case 6: broadcastTaps(taps: BlockOf6.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
+                          rows: rows, width: width, sums: sums)
+    case 5: broadcastTaps(taps: BlockOf5.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
+                          rows: rows, width: width, sums: sums)
     case 4: broadcastTaps(taps: BlockOf4.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
                           rows: rows, width: width, sums: sums)
     case 3: broadcastTaps(taps: BlockOf3.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
                           rows: rows, width: width, sums: sums)
     case 2: broadcastTaps(taps: BlockOf2.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
                           rows: rows, width: width, sums: sums)
-    default: broadcastTaps(taps: BlockOf1.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
-                           rows: rows, width: width, sums: sums)
+    case 1: broadcastTaps(taps: BlockOf1.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
+                          rows: rows, width: width, sums: sums)
+    default: preconditionFailure("broadcastTaps: no register block for \(taps) taps")
     }
 }

@@ -57,10 +57,11 @@ private func winograd4OutputTransform<S: TensorScalar>(
 
 /// Output channels one F(4×4, 3×3) channel-sum register block computes
 /// together: 2 in the default x86-64 build (8 accumulator registers of 4
-/// lanes plus 4 for the input vector; 3 spills, measured), 4 with
-/// `-DSFLKIT_WIDE_REGISTERS` (8 accumulator registers of 8 lanes).
+/// lanes plus 4 for the input vector; 3 spills, measured), 6 with
+/// `-DSFLKIT_WIDE_REGISTERS` (12 accumulator registers of 8 lanes, as
+/// ``gatherChannelBlock``).
 #if SFLKIT_WIDE_REGISTERS
-let winograd4OutputBlock = 4
+let winograd4OutputBlock = 6
 #else
 let winograd4OutputBlock = 2
 #endif
@@ -81,7 +82,7 @@ private func winograd4ChannelSum<S: TensorScalar, Outputs: BlockCount>(
     destination: UnsafeMutablePointer<SIMD16<S>>, outputStride: Int
 ) {
     let outputs = Outputs.value
-    var a0 = SIMD16<S>(), a1 = SIMD16<S>(), a2 = SIMD16<S>(), a3 = SIMD16<S>()
+    var a0 = SIMD16<S>(), a1 = SIMD16<S>(), a2 = SIMD16<S>(), a3 = SIMD16<S>(), a4 = SIMD16<S>(), a5 = SIMD16<S>()
     var w = weights
     for c in 0..<channels {
         let v = transformed[c * channelStride]
@@ -89,29 +90,38 @@ private func winograd4ChannelSum<S: TensorScalar, Outputs: BlockCount>(
         if outputs > 1 { multiplyAdd(&a1, v, SIMD16(repeating: w[1])) }
         if outputs > 2 { multiplyAdd(&a2, v, SIMD16(repeating: w[2])) }
         if outputs > 3 { multiplyAdd(&a3, v, SIMD16(repeating: w[3])) }
+        if outputs > 4 { multiplyAdd(&a4, v, SIMD16(repeating: w[4])) }
+        if outputs > 5 { multiplyAdd(&a5, v, SIMD16(repeating: w[5])) }
         w += winograd4OutputBlock
     }
     destination[0] = a0
     if outputs > 1 { destination[outputStride] = a1 }
     if outputs > 2 { destination[2 * outputStride] = a2 }
     if outputs > 3 { destination[3 * outputStride] = a3 }
+    if outputs > 4 { destination[4 * outputStride] = a4 }
+    if outputs > 5 { destination[5 * outputStride] = a5 }
 }
 
 /// ``winograd4ChannelSum(_:transformed:channels:channelStride:weights:destination:outputStride:)``
-/// with the output count (1...4) made a compile-time constant.
+/// with the output count (1...6) made a compile-time constant.
 @inline(__always)
 private func winograd4ChannelSum<S: TensorScalar>(outputs: Int, transformed: UnsafePointer<SIMD16<S>>, channels: Int, channelStride: Int,
                                                   weights: UnsafePointer<S>, destination: UnsafeMutablePointer<SIMD16<S>>,
                                                   outputStride: Int) {
     switch outputs {
+    case 6: winograd4ChannelSum(BlockOf6.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,
+                                destination: destination, outputStride: outputStride)
+    case 5: winograd4ChannelSum(BlockOf5.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,
+                                destination: destination, outputStride: outputStride)
     case 4: winograd4ChannelSum(BlockOf4.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,
                                 destination: destination, outputStride: outputStride)
     case 3: winograd4ChannelSum(BlockOf3.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,
                                 destination: destination, outputStride: outputStride)
     case 2: winograd4ChannelSum(BlockOf2.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,
                                 destination: destination, outputStride: outputStride)
-    default: winograd4ChannelSum(BlockOf1.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,
-                                 destination: destination, outputStride: outputStride)
+    case 1: winograd4ChannelSum(BlockOf1.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,
+                                destination: destination, outputStride: outputStride)
+    default: preconditionFailure("winograd4ChannelSum: no register block for \(outputs) outputs")
     }
 }
 

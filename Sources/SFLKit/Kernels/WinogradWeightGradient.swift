@@ -337,7 +337,7 @@ private func loadDeinterleaved<S: TensorScalar>(_ pointer: UnsafePointer<S>) -> 
     return (SIMD16(lowHalf: low.evenHalf, highHalf: high.evenHalf), SIMD16(lowHalf: low.oddHalf, highHalf: high.oddHalf))
 }
 
-/// Adds to `outputs` (≤ 4) vectors of 16 input channels the products of
+/// Adds to `outputs` (≤ 6) vectors of 16 input channels the products of
 /// per-tile channel vectors with per-tile scalars of `outputs` output
 /// channels: `sums[k] += Σ_{t < tiles} vectors[16t ..< 16t + 16] ·
 /// scalars[k·scalarStride + t]`. With `vectors` holding `V[ξ]` and `scalars`
@@ -353,8 +353,10 @@ private func accumulateTileProducts<S: TensorScalar, Outputs: BlockCount>(
     let outputs = Outputs.value
     var s0 = sums[0], s1 = outputs > 1 ? sums[1] : SIMD16<S>()
     var s2 = outputs > 2 ? sums[2] : SIMD16<S>(), s3 = outputs > 3 ? sums[3] : SIMD16<S>()
+    var s4 = outputs > 4 ? sums[4] : SIMD16<S>(), s5 = outputs > 5 ? sums[5] : SIMD16<S>()
     let m0 = scalars, m1 = scalars + (outputs > 1 ? scalarStride : 0)
     let m2 = scalars + (outputs > 2 ? 2 * scalarStride : 0), m3 = scalars + (outputs > 3 ? 3 * scalarStride : 0)
+    let m4 = scalars + (outputs > 4 ? 4 * scalarStride : 0), m5 = scalars + (outputs > 5 ? 5 * scalarStride : 0)
     var v = vectors
     for t in 0..<tiles {
         let x = loadVector(v)
@@ -362,28 +364,37 @@ private func accumulateTileProducts<S: TensorScalar, Outputs: BlockCount>(
         if outputs > 1 { multiplyAdd(&s1, x, SIMD16(repeating: m1[t])) }
         if outputs > 2 { multiplyAdd(&s2, x, SIMD16(repeating: m2[t])) }
         if outputs > 3 { multiplyAdd(&s3, x, SIMD16(repeating: m3[t])) }
+        if outputs > 4 { multiplyAdd(&s4, x, SIMD16(repeating: m4[t])) }
+        if outputs > 5 { multiplyAdd(&s5, x, SIMD16(repeating: m5[t])) }
         v += kernelVectorWidth
     }
     sums[0] = s0
     if outputs > 1 { sums[1] = s1 }
     if outputs > 2 { sums[2] = s2 }
     if outputs > 3 { sums[3] = s3 }
+    if outputs > 4 { sums[4] = s4 }
+    if outputs > 5 { sums[5] = s5 }
 }
 
 /// ``accumulateTileProducts(outputs:vectors:scalars:scalarStride:tiles:sums:)``
-/// with `outputs` (1...4) turned into a compile-time constant.
+/// with `outputs` (1...6) turned into a compile-time constant.
 @inline(__always)
 private func accumulateTileProducts<S: TensorScalar>(outputs: Int, vectors: UnsafePointer<S>, scalars: UnsafePointer<S>,
                                                      scalarStride: Int, tiles: Int, sums: UnsafeMutablePointer<SIMD16<S>>) {
     switch outputs {
+    case 6: accumulateTileProducts(outputs: BlockOf6.self, vectors: vectors, scalars: scalars, scalarStride: scalarStride,
+                                   tiles: tiles, sums: sums)
+    case 5: accumulateTileProducts(outputs: BlockOf5.self, vectors: vectors, scalars: scalars, scalarStride: scalarStride,
+                                   tiles: tiles, sums: sums)
     case 4: accumulateTileProducts(outputs: BlockOf4.self, vectors: vectors, scalars: scalars, scalarStride: scalarStride,
                                    tiles: tiles, sums: sums)
     case 3: accumulateTileProducts(outputs: BlockOf3.self, vectors: vectors, scalars: scalars, scalarStride: scalarStride,
                                    tiles: tiles, sums: sums)
     case 2: accumulateTileProducts(outputs: BlockOf2.self, vectors: vectors, scalars: scalars, scalarStride: scalarStride,
                                    tiles: tiles, sums: sums)
-    default: accumulateTileProducts(outputs: BlockOf1.self, vectors: vectors, scalars: scalars, scalarStride: scalarStride,
-                                    tiles: tiles, sums: sums)
+    case 1: accumulateTileProducts(outputs: BlockOf1.self, vectors: vectors, scalars: scalars, scalarStride: scalarStride,
+                                   tiles: tiles, sums: sums)
+    default: preconditionFailure("accumulateTileProducts: no register block for \(outputs) outputs")
     }
 }
 
