@@ -177,9 +177,12 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
 ///   - inputGradient: `[N, Cin, H, W]`, overwritten (pixels no window reaches get 0).
 ///   - geometry: the sizes; must be ``Conv2DGeometry/isValid``.
 ///   - threads: how many threads may run at once (the result does not depend on it).
+///   - gradientMask: `nil`, or the output of a fused ReLU (`[N, Cout, Ho, Wo]`):
+///     the output gradient then counts only where the mask is positive (the
+///     gradient through the ReLU, without writing it out).
 func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weight: UnsafePointer<S>,
                                           inputGradient: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry,
-                                          threads: Int) {
+                                          threads: Int, gradientMask: UnsafePointer<S>? = nil) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
     if winogradApplies(to: g) && winogradPays(for: g) && max(g.padTop, g.padBottom, g.padLeft, g.padRight) <= 2 {
         let transposed = Conv2DGeometry(batch: g.batch, inputChannels: g.outputChannels, inputHeight: g.outputHeight,
@@ -195,7 +198,7 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
             }
         }
         conv2DForwardWinograd4x4(input: outputGradient, weight: flipped, bias: nil, output: inputGradient,
-                                 geometry: transposed, threads: threads)
+                                 geometry: transposed, threads: threads, inputMask: gradientMask)
         return
     }
     let sx = g.strideX, sy = g.strideY, kh = g.kernelHeight, kw = g.kernelWidth
@@ -227,7 +230,7 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
     let paddedCount = g.batch * cout * rows * rowWidth
     let padded = ScratchBuffers.take(S.self, count: paddedCount)
     defer { ScratchBuffers.give(padded) }
-    padOutputGradient(outputGradient, into: padded, leftPad: leftPad, rowWidth: rowWidth, topRows: topRows,
+    padOutputGradient(outputGradient, mask: gradientMask, into: padded, leftPad: leftPad, rowWidth: rowWidth, topRows: topRows,
                       rows: rows, geometry: g, threads: threads)
 
     // One tap program per (ρ, p): offsets over (o, k, m) relative to
@@ -362,7 +365,7 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 ///
 /// 3×3 stride-1 geometries for which ``winogradWeightGradientPays(for:)``
 /// use Winograd F(2×2, 3×3) for the weight gradient instead
-/// (``conv2DWeightGradientWinograd(input:outputGradient:weightGradient:geometry:threads:)``).
+/// (``conv2DWeightGradientWinograd(input:outputGradient:weightGradient:geometry:threads:gradientMask:)``).
 ///
 /// - Parameters:
 ///   - input: `[N, Cin, H, W]`.
@@ -371,10 +374,13 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 ///   - biasGradient: `[Cout]`, overwritten; `nil` to skip it.
 ///   - geometry: the sizes; must be ``Conv2DGeometry/isValid``.
 ///   - threads: how many threads may run at once (the result does not depend on it).
+///   - gradientMask: `nil`, or the output of a fused ReLU (`[N, Cout, Ho, Wo]`):
+///     the output gradient then counts only where the mask is positive.
 func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradient: UnsafePointer<S>,
                                            weightGradient: UnsafeMutablePointer<S>,
                                            biasGradient: UnsafeMutablePointer<S>?,
-                                           geometry g: Conv2DGeometry, threads: Int) {
+                                           geometry g: Conv2DGeometry, threads: Int,
+                                           gradientMask: UnsafePointer<S>? = nil) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
     if let biasGradient {
         let ho = g.outputHeight, wo = g.outputWidth, cout = g.outputChannels
@@ -383,10 +389,16 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
             var total = SIMD16<S>()
             for n in 0..<g.batch {
                 for y in 0..<ho {
-                    let row = outputGradient + ((n * cout + o) * ho + y) * wo
+                    let offset = ((n * cout + o) * ho + y) * wo
+                    let row = outputGradient + offset
                     var x = 0
                     while x < wo {
-                        total += loadVector(row + x, count: min(kernelVectorWidth, wo - x))
+                        let lanes = min(kernelVectorWidth, wo - x)
+                        if let gradientMask {
+                            total += passingPositive(loadVector(row + x, count: lanes), mask: loadVector(gradientMask + offset + x, count: lanes))
+                        } else {
+                            total += loadVector(row + x, count: lanes)
+                        }
                         x += kernelVectorWidth
                     }
                 }
@@ -396,7 +408,7 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
     }
     if winogradWeightGradientPays(for: g) {
         conv2DWeightGradientWinograd(input: input, outputGradient: outputGradient, weightGradient: weightGradient,
-                                     geometry: g, threads: threads)
+                                     geometry: g, threads: threads, gradientMask: gradientMask)
         return
     }
     let layout = PhasePlaneLayout(geometry: g)
@@ -405,10 +417,10 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
     packPhasePlanes(input: input, planes: planes, layout: layout, geometry: g, threads: threads)
     let cout = g.outputChannels
     if 4 * cout >= 3 * roundUp(cout, toMultipleOf: kernelVectorWidth) {
-        weightGradientByChannelVectors(planes: planes, layout: layout, outputGradient: outputGradient,
+        weightGradientByChannelVectors(planes: planes, layout: layout, outputGradient: outputGradient, gradientMask: gradientMask,
                                        weightGradient: weightGradient, geometry: g, threads: threads)
     } else {
-        weightGradientByPixelVectors(planes: planes, layout: layout, outputGradient: outputGradient,
+        weightGradientByPixelVectors(planes: planes, layout: layout, outputGradient: outputGradient, gradientMask: gradientMask,
                                      weightGradient: weightGradient, geometry: g, threads: threads)
     }
 }
@@ -421,9 +433,10 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
 /// - Parameters:
 ///   - planes: the input as phase planes (``PhasePlaneLayout``).
 ///   - outputGradient: `[N, Cout, Ho, Wo]`.
+///   - gradientMask: as in ``conv2DWeightGradient(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``.
 ///   - weightGradient: `[Cout, Cin, kh, kw]`, overwritten.
 private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePointer<S>, layout: PhasePlaneLayout,
-                                                             outputGradient: UnsafePointer<S>,
+                                                             outputGradient: UnsafePointer<S>, gradientMask: UnsafePointer<S>?,
                                                              weightGradient: UnsafeMutablePointer<S>,
                                                              geometry g: Conv2DGeometry, threads: Int) {
     let ho = g.outputHeight, wo = g.outputWidth, width = kernelVectorWidth
@@ -456,9 +469,12 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
 
     // Rows per sweep: about 512 pixels, so the gradient rows stay in cache.
     // Each sweep first copies its rows of 16 gradient channels into a
-    // pixel-major scratch [row][x][16 channels] (zero beyond Cout).
+    // pixel-major scratch [row][x][16 channels] (zero beyond Cout); with a
+    // mask, through a channel-major scratch [16 channels][row][x] of the
+    // masked gradient.
     let rowGroup = max(1, min(ho, 512 / wo))
-    let scratchPerBlock = rowGroup * wo * width
+    let sweepPixels = rowGroup * wo
+    let scratchPerBlock = (gradientMask == nil ? 1 : 2) * sweepPixels * width
     let scratch = ScratchBuffers.take(S.self, count: blocks * scratchPerBlock)
     defer { ScratchBuffers.give(scratch) }
     let program = UnsafePointer(offsets)
@@ -472,8 +488,17 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
         var y0 = rows.lowerBound
         while y0 < rows.upperBound {
             let count = min(rowGroup, rows.upperBound - y0)
-            let source = outputGradient + ((n * cout + ob * width) * ho + y0) * wo
-            interleaveChannels(source, channelStride: ho * wo, channels: valid, count: count * wo, into: transposed)
+            let first = ((n * cout + ob * width) * ho + y0) * wo
+            if let gradientMask {
+                let masked = transposed + sweepPixels * width
+                for k in 0..<valid {
+                    copyGradient(outputGradient + first + k * ho * wo, mask: gradientMask + first + k * ho * wo, count: count * wo,
+                                 to: masked + k * sweepPixels)
+                }
+                interleaveChannels(masked, channelStride: sweepPixels, channels: valid, count: count * wo, into: transposed)
+            } else {
+                interleaveChannels(outputGradient + first, channelStride: ho * wo, channels: valid, count: count * wo, into: transposed)
+            }
             let input = planes + n * layout.imageCount + y0 * g.strideY * layout.planeWidth
             for group in 0..<tapGroups {
                 broadcastTapsDispatch(taps: min(tapBlock, programLength - tapBlock * group), gradient: transposed,
@@ -506,9 +531,10 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
 /// - Parameters:
 ///   - planes: the input as phase planes (``PhasePlaneLayout``).
 ///   - outputGradient: `[N, Cout, Ho, Wo]`.
+///   - gradientMask: as in ``conv2DWeightGradient(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``.
 ///   - weightGradient: `[Cout, Cin, kh, kw]`, overwritten.
 private func weightGradientByPixelVectors<S: TensorScalar>(planes: UnsafePointer<S>, layout: PhasePlaneLayout,
-                                                           outputGradient: UnsafePointer<S>,
+                                                           outputGradient: UnsafePointer<S>, gradientMask: UnsafePointer<S>?,
                                                            weightGradient: UnsafeMutablePointer<S>,
                                                            geometry g: Conv2DGeometry, threads: Int) {
     let ho = g.outputHeight, wo = g.outputWidth
@@ -517,7 +543,7 @@ private func weightGradientByPixelVectors<S: TensorScalar>(planes: UnsafePointer
     let gradientCount = g.batch * cout * ho * rowWidth
     let padded = ScratchBuffers.take(S.self, count: gradientCount + ho * rowWidth)
     defer { ScratchBuffers.give(padded) }
-    padOutputGradient(outputGradient, into: padded, leftPad: 0, rowWidth: rowWidth, topRows: 0, rows: ho,
+    padOutputGradient(outputGradient, mask: gradientMask, into: padded, leftPad: 0, rowWidth: rowWidth, topRows: 0, rows: ho,
                       geometry: g, threads: threads)
     (padded + gradientCount).initialize(repeating: 0, count: ho * rowWidth)  // a zero plane for odd Cout
 

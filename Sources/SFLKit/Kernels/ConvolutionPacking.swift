@@ -170,10 +170,13 @@ private func packFourPhaseRow<S: TensorScalar>(channel: UnsafePointer<S>, row: I
 
 /// Copies each row of `gradient` (`[N, Cout, Ho, Wo]`) into a zero-padded
 /// buffer `[N, Cout, rows, rowWidth]`: row `y` goes to row `topRows + y`,
-/// starting at column `leftPad`; every other scalar is zero.
+/// starting at column `leftPad`; every other scalar is zero. With a `mask`
+/// (a fused ReLU's output, shaped like `gradient`), only the gradient where
+/// the mask is positive is copied (``copyGradient(_:mask:count:to:)``).
 ///
 /// - Requires: `rowWidth >= leftPad + Wo` and `rows >= topRows + Ho`.
-func padOutputGradient<S: TensorScalar>(_ gradient: UnsafePointer<S>, into padded: UnsafeMutablePointer<S>,
+func padOutputGradient<S: TensorScalar>(_ gradient: UnsafePointer<S>, mask: UnsafePointer<S>? = nil,
+                                        into padded: UnsafeMutablePointer<S>,
                                         leftPad: Int, rowWidth: Int, topRows: Int, rows: Int,
                                         geometry g: Conv2DGeometry, threads: Int) {
     let width = g.outputWidth, height = g.outputHeight
@@ -185,7 +188,8 @@ func padOutputGradient<S: TensorScalar>(_ gradient: UnsafePointer<S>, into padde
         for y in 0..<height {
             let destination = plane + (topRows + y) * rowWidth
             destination.initialize(repeating: 0, count: leftPad)
-            (destination + leftPad).initialize(from: gradient + (block * height + y) * width, count: width)
+            let offset = (block * height + y) * width
+            copyGradient(gradient + offset, mask: mask.map { $0 + offset }, count: width, to: destination + leftPad)
             (destination + leftPad + width).initialize(repeating: 0, count: rowWidth - leftPad - width)
         }
         (plane + (topRows + height) * rowWidth).initialize(repeating: 0, count: (rows - topRows - height) * rowWidth)

@@ -178,9 +178,12 @@ private func packWinograd4Weights<S: TensorScalar>(_ weight: UnsafePointer<S>, o
 ///   - geometry: valid, with ``winogradApplies(to:)``.
 ///   - threads: how many threads may run at once (the result does not depend on it).
 ///   - rectify: whether to store `max(value, 0)` (a fused ReLU).
+///   - inputMask: `nil`, or a tensor shaped like `input`: the input then
+///     counts only where the mask is positive (an input gradient flowing
+///     back through a fused ReLU whose output is the mask).
 func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePointer<S>, bias: UnsafePointer<S>?,
                                                output: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry, threads: Int,
-                                               rectify: Bool = false) {
+                                               rectify: Bool = false, inputMask: UnsafePointer<S>? = nil) {
     precondition(g.isValid && winogradApplies(to: g), "geometry not supported by Winograd F(4×4, 3×3): \(g)")
     let ho = g.outputHeight, wo = g.outputWidth, cin = g.inputChannels, cout = g.outputChannels
     let tileRows = (ho + 3) / 4, tileColumns = (wo + 3) / 4
@@ -211,9 +214,11 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
     // Per block: the phase-plane rows of its current tile row, as
     // [c][phase][ring row][planeWidth]; padded row r sits in ring row r % 8,
     // so the two rows that neighbouring tile rows share are packed once.
+    // With a mask, each input row is first copied masked into a row buffer.
     let ringRows = 8
     let localPlane = ringRows * layout.planeWidth, localChannel = 4 * localPlane
-    let planes = ScratchBuffers.take(S.self, count: blocks * cin * localChannel)
+    let planesPerBlock = cin * localChannel + (inputMask == nil ? 0 : g.inputWidth)
+    let planes = ScratchBuffers.take(S.self, count: blocks * planesPerBlock)
     defer { ScratchBuffers.give(planes) }
 
     let out = SendablePointer(output), scratchBase = SendablePointer(scratch), planesBase = SendablePointer(planes)
@@ -222,16 +227,27 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
         let n = rowBlock / rowBlocks
         let v = scratchBase.base + rowBlock * scratchPerBlock   // V: [c][ξ]
         let m = v + cin * 36                                      // M: [o][ξ]
-        let local = planesBase.base + rowBlock * cin * localChannel
+        let local = planesBase.base + rowBlock * planesPerBlock
+        let maskedRow = local + cin * localChannel
         var packedEnd = 0
         for ty in Parallel.range(of: rowBlock % rowBlocks, splitting: tileRows, into: rowBlocks) {
             // Pack the padded rows 4·ty ..< 4·ty + 6 not already in the ring,
             // channel by channel (each channel's rows are one contiguous read).
             for c in 0..<cin {
-                let channel = input + (n * cin + c) * g.inputHeight * g.inputWidth
+                let channelOffset = (n * cin + c) * g.inputHeight * g.inputWidth
                 for r in max(4 * ty, packedEnd)..<(4 * ty + 6) {
-                    packPhaseRows(channel: channel, row: r, destination: local + c * localChannel + (r % ringRows) * layout.planeWidth,
-                                  phaseStride: localPlane, planeWidth: layout.planeWidth, geometry: tiled)
+                    let destination = local + c * localChannel + (r % ringRows) * layout.planeWidth
+                    let inputRow = r - g.padTop
+                    if let inputMask, inputRow >= 0 && inputRow < g.inputHeight {
+                        let offset = channelOffset + inputRow * g.inputWidth
+                        copyGradient(input + offset, mask: inputMask + offset, count: g.inputWidth, to: maskedRow)
+                        // The row buffer as a one-row image whose row 0 is padded row `padTop`.
+                        packPhaseRows(channel: maskedRow, row: g.padTop, destination: destination,
+                                      phaseStride: localPlane, planeWidth: layout.planeWidth, geometry: tiled)
+                    } else {
+                        packPhaseRows(channel: input + channelOffset, row: r, destination: destination,
+                                      phaseStride: localPlane, planeWidth: layout.planeWidth, geometry: tiled)
+                    }
                 }
             }
             packedEnd = 4 * ty + 6

@@ -94,9 +94,12 @@ func winogradWeightGradientPays(for g: Conv2DGeometry) -> Bool {
 ///   - weightGradient: `[Cout, Cin, 3, 3]`, overwritten.
 ///   - geometry: valid, with ``winogradApplies(to:)``.
 ///   - threads: how many threads may run at once (the result does not depend on it).
+///   - gradientMask: `nil`, or the output of a fused ReLU (`[N, Cout, Ho, Wo]`):
+///     the output gradient then counts only where the mask is positive.
 func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outputGradient: UnsafePointer<S>,
                                                    weightGradient: UnsafeMutablePointer<S>,
-                                                   geometry g: Conv2DGeometry, threads: Int) {
+                                                   geometry g: Conv2DGeometry, threads: Int,
+                                                   gradientMask: UnsafePointer<S>? = nil) {
     precondition(g.isValid && winogradApplies(to: g), "geometry not supported by Winograd F(2×2, 3×3): \(g)")
     let ho = g.outputHeight, wo = g.outputWidth, cin = g.inputChannels, cout = g.outputChannels
     let lanes = kernelVectorWidth
@@ -171,11 +174,12 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
                 // vectors of 16 tiles.
                 let columns = min(2 * count, wo - 2 * t0), paddedColumns = 2 * roundUp(count, toMultipleOf: lanes)
                 for o in 0..<cout {
-                    let source = outputGradient + ((n * cout + o) * ho + 2 * ty) * wo + 2 * t0
+                    let first = ((n * cout + o) * ho + 2 * ty) * wo + 2 * t0
                     for i in 0..<2 {
                         let copy = gradientRowCopies + (2 * o + i) * 2 * sweep
                         let copied = i < gradientRows ? columns : 0
-                        copy.initialize(from: source + i * wo, count: copied)
+                        copyGradient(outputGradient + first + i * wo, mask: gradientMask.map { $0 + first + i * wo }, count: copied,
+                                     to: copy)
                         (copy + copied).initialize(repeating: 0, count: paddedColumns - copied)
                     }
                 }

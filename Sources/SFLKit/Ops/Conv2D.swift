@@ -77,29 +77,26 @@ extension Tensor {
         let output = TensorStorage<Scalar>(uninitializedCount: Shape.elementCount(outputShape))
         Scalar.kernels.conv2DForward(storage.base, weight.storage.base, bias?.storage.base, output.base, geometry,
                                      ComputeThreads.current, rectified)
-        // The unfused op keeps only input and weight for its pullback; the fused one also its output (the ReLU's mask).
+        // The unfused op keeps only input and weight for its pullback; the fused one also its output (the ReLU's mask,
+        // which the backward kernels apply to the gradient as they read it).
         let input = storage, filter = weight.storage, inputShape = shape, weightShape = weight.shape
         let mask = rectified ? output : nil
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return Tensor.recordOperation(name, shape: outputShape, storage: output, inputs: inputs) { gradient, needs in
             let threads = ComputeThreads.current
-            // Through the ReLU: the gradient where the output is positive (where the input to the ReLU was), else 0.
-            var gradient = gradient
-            if let mask {
-                let masked = TensorStorage<Scalar>(uninitializedCount: mask.count)
-                Scalar.kernels.unaryGradient(.relu, mask.base, mask.base, gradient.storage.base, masked.base, mask.count, threads)
-                gradient = Tensor(shape: outputShape, storage: masked)
-            }
+            // Through the ReLU: the gradient counts where the output is positive (where the input to the ReLU was).
+            let gradientMask = mask.map { UnsafePointer($0.base) }
             var inputGradient: Tensor?, weightGradient: Tensor?, biasGradient: Tensor?
             if needs[0] {
                 let result = TensorStorage<Scalar>(uninitializedCount: input.count)
-                Scalar.kernels.conv2DInputGradient(gradient.storage.base, filter.base, result.base, geometry, threads)
+                Scalar.kernels.conv2DInputGradient(gradient.storage.base, filter.base, result.base, geometry, threads, gradientMask)
                 inputGradient = Tensor(shape: inputShape, storage: result)
             }
             if needs[1] || needs.count > 2 && needs[2] {
                 let weights = TensorStorage<Scalar>(uninitializedCount: filter.count)
                 let biases = needs.count > 2 ? TensorStorage<Scalar>(uninitializedCount: weightShape[0]) : nil
-                Scalar.kernels.conv2DWeightGradient(input.base, gradient.storage.base, weights.base, biases?.base, geometry, threads)
+                Scalar.kernels.conv2DWeightGradient(input.base, gradient.storage.base, weights.base, biases?.base, geometry, threads,
+                                                    gradientMask)
                 weightGradient = Tensor(shape: weightShape, storage: weights)
                 biasGradient = biases.map { Tensor(shape: [weightShape[0]], storage: $0) }
             }

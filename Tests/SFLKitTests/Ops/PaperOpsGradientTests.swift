@@ -44,6 +44,7 @@ import Testing
         (shape: [1, 3, 23, 37], outputChannels: 32, stride: 1),   // conv1's shape class: direct
         (shape: [2, 32, 21, 35], outputChannels: 16, stride: 2),  // conv2: direct, stride 2
         (shape: [1, 16, 22, 70], outputChannels: 32, stride: 1),  // conv3: Winograd, a partial tile group
+        (shape: [2, 5, 19, 41], outputChannels: 4, stride: 1),    // direct input gradient, pixel-vector weight gradient
     ])
     func conv2DReLUMatchesUnfused(shape: [Int], outputChannels: Int, stride: Int) {
         var generator = SeededGenerator(seed: 37)
