@@ -36,12 +36,12 @@ private let weightGradientBlocks = 16
 ///
 /// 3×3 stride-1 geometries with at least 8 input and output channels use
 /// Winograd F(4×4, 3×3)
-/// (``conv2DForwardWinograd4x4(input:weight:bias:output:geometry:threads:rectify:)``).
+/// (``conv2DForwardWinograd4x4(input:weight:bias:output:geometry:threads:rectify:inputMask:)``).
 /// Otherwise each parallel block copies the input rows it needs, a few output
 /// rows at a time, into zero-padded phase planes (``PhasePlaneLayout``), and
 /// each block of 16 output pixels × ``gatherChannelBlock`` output channels is
-/// one tap program over
-/// the `Cin·kh·kw` taps, summed 4 input channels at a time.
+/// one tap program over the `Cin·kh·kw` taps, summed 4 input channels at a
+/// time (all of them at once when there is a single block of output channels).
 ///
 /// - Parameters:
 ///   - input: `[N, Cin, H, W]`.

@@ -26,9 +26,10 @@ enum BlockOf5: BlockCount { static var value: Int { 5 } }
 enum BlockOf6: BlockCount { static var value: Int { 6 } }
 
 #if SFLKIT_WIDE_REGISTERS
-/// Channels computed together by one gather register block: 6 (12
-/// accumulator registers of 8 lanes, plus two for the pixel vector and one
-/// for a weight) when the build targets 16 256-bit registers or more
+/// Channels computed together by one gather register block: 6 (for `Float`,
+/// 12 accumulator registers of 8 lanes, plus two for the pixel vector and one
+/// for a weight; `Double` needs twice as many and spills, which only its
+/// speed notices) when the build targets 16 256-bit registers or more
 /// (`-Xswiftc -target-cpu -Xswiftc native -Xswiftc -DSFLKIT_WIDE_REGISTERS`).
 /// Fewer accumulators leave the multiply-add units waiting on their own
 /// latency (8 accumulators of 4-cycle multiply-adds just cover two units).

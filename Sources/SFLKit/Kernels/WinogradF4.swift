@@ -58,8 +58,8 @@ private func winograd4OutputTransform<S: TensorScalar>(
 /// Output channels one F(4×4, 3×3) channel-sum register block computes
 /// together: 2 in the default x86-64 build (8 accumulator registers of 4
 /// lanes plus 4 for the input vector; 3 spills, measured), 6 with
-/// `-DSFLKIT_WIDE_REGISTERS` (12 accumulator registers of 8 lanes, as
-/// ``gatherChannelBlock``).
+/// `-DSFLKIT_WIDE_REGISTERS` (12 accumulator registers of 8 `Float` lanes, as
+/// ``gatherChannelBlock``; `Double` needs twice the registers and spills).
 #if SFLKIT_WIDE_REGISTERS
 let winograd4OutputBlock = 6
 #else
@@ -194,7 +194,7 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
     tiled.kernelWidth = 6
     tiled.padBottom = 4 * tileRows + 2 - g.inputHeight - g.padTop
     tiled.padRight = 4 * tileColumns + 2 - g.inputWidth - g.padLeft
-    let layout = PhasePlaneLayout(geometry: tiled)
+    let layout = PhasePlaneLayout(geometry: tiled)   // only its plane width is used: rows go to the rings below
 
     let outputBlocks = (cout + block - 1) / block
     let packed = UnsafeMutablePointer<S>.allocate(capacity: outputBlocks * 36 * cin * block)
@@ -217,7 +217,7 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
     // With a mask, each input row is first copied masked into a row buffer.
     let ringRows = 8
     let localPlane = ringRows * layout.planeWidth, localChannel = 4 * localPlane
-    let planesPerBlock = cin * localChannel + (inputMask == nil ? 0 : g.inputWidth)
+    let planesPerBlock = roundUp(cin * localChannel + (inputMask == nil ? 0 : g.inputWidth), toMultipleOf: kernelVectorWidth)
     let planes = ScratchBuffers.take(S.self, count: blocks * planesPerBlock)
     defer { ScratchBuffers.give(planes) }
 

@@ -48,8 +48,8 @@ private let winogradGradientOutputGroup = 8
 /// into `⌈16 / N⌉` ranges of tile rows (fewer when it has fewer tile rows).
 private let winogradGradientBlocks = 16
 
-/// Whether ``conv2DWeightGradient(input:outputGradient:weightGradient:biasGradient:geometry:threads:)``
-/// uses ``conv2DWeightGradientWinograd(input:outputGradient:weightGradient:geometry:threads:)``
+/// Whether ``conv2DWeightGradient(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``
+/// uses ``conv2DWeightGradientWinograd(input:outputGradient:weightGradient:geometry:threads:gradientMask:)``
 /// for `geometry`: when Winograd applies (3×3, stride 1), there are at least
 /// 3 output channels, and the input channels fill at least three quarters of
 /// the vectors that hold them (`Cin` = 12...16, 24...32, …). Measured on
@@ -172,7 +172,7 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
                 // in long runs first (the copy streams from memory faster than
                 // the transform's loads would) and padded with zeros to whole
                 // vectors of 16 tiles.
-                let columns = min(2 * count, wo - 2 * t0), paddedColumns = 2 * roundUp(count, toMultipleOf: lanes)
+                let columns = min(2 * count, wo - 2 * t0), copyColumns = 2 * roundUp(count, toMultipleOf: lanes)
                 for o in 0..<cout {
                     let first = ((n * cout + o) * ho + 2 * ty) * wo + 2 * t0
                     for i in 0..<2 {
@@ -180,7 +180,7 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
                         let copied = i < gradientRows ? columns : 0
                         copyGradient(outputGradient + first + i * wo, mask: gradientMask.map { $0 + first + i * wo }, count: copied,
                                      to: copy)
-                        (copy + copied).initialize(repeating: 0, count: paddedColumns - copied)
+                        (copy + copied).initialize(repeating: 0, count: copyColumns - copied)
                     }
                 }
                 var o0 = 0

@@ -88,6 +88,11 @@ private struct KernelResults<S: TensorScalar> {
     }
 }
 
+/// Whether `a` and `b` hold the same values with the same signs (NaN matching NaN).
+private func identical<S: TensorScalar>(_ a: [S], _ b: [S]) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { x, y in (x == y && x.sign == y.sign) || (x.isNaN && y.isNaN) }
+}
+
 /// Largest |a − b| relative to the largest |b| (or 1 if that is smaller).
 private func relativeError(_ a: [Double], _ b: [Double]) -> Double {
     precondition(a.count == b.count)
@@ -280,5 +285,41 @@ struct Conv2DKernelTests {
         #expect(g.outputHeight == 113 && g.outputWidth == 150)
         #expect(g.isValid)
         #expect(!Conv2DGeometry(batch: 1, inputChannels: 1, inputHeight: 2, inputWidth: 2, outputChannels: 1, kernelSize: 5).isValid)
+    }
+
+    @Test("A gradient mask gives, bit for bit, the results on the masked gradient (any thread count)", arguments: geometries)
+    func gradientMaskMatchesMaskedGradient(_ g: Conv2DGeometry) {
+        expectMaskMatchesMaskedGradient(Double.self, g)
+        expectMaskMatchesMaskedGradient(Float.self, g)
+    }
+
+    /// Runs both backward kernels with `gradientMask` (a ReLU output: zeros,
+    /// positive values, `+∞`) and on the gradient masked beforehand, and
+    /// expects identical bits.
+    private func expectMaskMatchesMaskedGradient<S: TensorScalar>(_: S.Type, _ g: Conv2DGeometry) {
+        let input = randomValues(g.inputCount, seed: 17).map { S($0) }, weight = randomValues(g.weightCount, seed: 18).map { S($0) }
+        let gradient = randomValues(g.outputCount, seed: 19).map { S($0) }
+        let mask = randomValues(g.outputCount, seed: 20).enumerated().map { index, value -> S in
+            index % 23 == 5 ? .infinity : S(max(value, 0))
+        }
+        let masked = zip(mask, gradient).map { m, d in m > 0 ? d : 0 }
+        var expectedInput = [S](repeating: .nan, count: g.inputCount), expectedWeight = [S](repeating: .nan, count: g.weightCount)
+        var expectedBias = [S](repeating: .nan, count: g.outputChannels)
+        conv2DInputGradient(outputGradient: masked, weight: weight, inputGradient: &expectedInput, geometry: g, threads: 1)
+        conv2DWeightGradient(input: input, outputGradient: masked, weightGradient: &expectedWeight, biasGradient: &expectedBias,
+                             geometry: g, threads: 1)
+        for threads in [1, 3] {
+            var inputGradient = [S](repeating: .nan, count: g.inputCount), weightGradient = [S](repeating: .nan, count: g.weightCount)
+            var biasGradient = [S](repeating: .nan, count: g.outputChannels)
+            mask.withUnsafeBufferPointer { mask in
+                conv2DInputGradient(outputGradient: gradient, weight: weight, inputGradient: &inputGradient, geometry: g,
+                                    threads: threads, gradientMask: mask.baseAddress)
+                conv2DWeightGradient(input: input, outputGradient: gradient, weightGradient: &weightGradient,
+                                     biasGradient: &biasGradient, geometry: g, threads: threads, gradientMask: mask.baseAddress)
+            }
+            #expect(identical(inputGradient, expectedInput), "input gradient, \(S.self), \(threads) threads")
+            #expect(identical(weightGradient, expectedWeight), "weight gradient, \(S.self), \(threads) threads")
+            #expect(identical(biasGradient, expectedBias), "bias gradient, \(S.self), \(threads) threads")
+        }
     }
 }
