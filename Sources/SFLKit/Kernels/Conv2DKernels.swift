@@ -390,17 +390,7 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
             for n in 0..<g.batch {
                 for y in 0..<ho {
                     let offset = ((n * cout + o) * ho + y) * wo
-                    let row = outputGradient + offset
-                    var x = 0
-                    while x < wo {
-                        let lanes = min(kernelVectorWidth, wo - x)
-                        if let gradientMask {
-                            total += passingPositive(loadVector(row + x, count: lanes), mask: loadVector(gradientMask + offset + x, count: lanes))
-                        } else {
-                            total += loadVector(row + x, count: lanes)
-                        }
-                        x += kernelVectorWidth
-                    }
+                    accumulateRow(outputGradient + offset, mask: gradientMask.map { $0 + offset }, count: wo, into: &total)
                 }
             }
             bias.base[o] = total.sum()
@@ -423,6 +413,26 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
         weightGradientByPixelVectors(planes: planes, layout: layout, outputGradient: outputGradient, gradientMask: gradientMask,
                                      weightGradient: weightGradient, geometry: g, threads: threads)
     }
+}
+
+/// Adds the `count` scalars at `row` to 16 lane-wise partial sums (lane `ℓ`
+/// takes the scalars `x ≡ ℓ (mod 16)`, in order), each counted only where
+/// `mask` is positive when there is a mask.
+@inline(__always)
+private func accumulateRow<S: TensorScalar>(_ row: UnsafePointer<S>, mask: UnsafePointer<S>?, count: Int,
+                                            into total: inout SIMD16<S>) {
+    let width = kernelVectorWidth, whole = count - count % width
+    var tail = SIMD16<S>()
+    if let mask {
+        for x in stride(from: 0, to: whole, by: width) {
+            total += passingPositive(loadVector(row + x), mask: loadVector(mask + x))
+        }
+        for x in whole..<count { tail[x - whole] = mask[x] > 0 ? row[x] : 0 }
+    } else {
+        for x in stride(from: 0, to: whole, by: width) { total += loadVector(row + x) }
+        for x in whole..<count { tail[x - whole] = row[x] }
+    }
+    if whole < count { total += tail }
 }
 
 /// The weight gradient with 16 output channels per vector (for `Cout` of 12

@@ -137,10 +137,12 @@ func gatherTapProgram<S: TensorScalar>(outputs: Int, source: UnsafePointer<S>, o
     }
     @inline(__always) func dispatch(rectify: Bool) {
         switch outputs {
+        #if SFLKIT_WIDE_REGISTERS   // the baseline build's blocks stop at 2: no dead copies in its loops
         case 6: run(BlockOf6.self, rectify: rectify)
         case 5: run(BlockOf5.self, rectify: rectify)
         case 4: run(BlockOf4.self, rectify: rectify)
         case 3: run(BlockOf3.self, rectify: rectify)
+        #endif
         case 2: run(BlockOf2.self, rectify: rectify)
         case 1: run(BlockOf1.self, rectify: rectify)
         default: preconditionFailure("gatherTapProgram: no register block for \(outputs) outputs")
@@ -266,6 +268,7 @@ func broadcastTapsDispatch<S: TensorScalar>(taps: Int, gradient: UnsafePointer<S
                                             offsets: UnsafePointer<Int>, inputRowStride: Int, rows: Int, width: Int,
                                             sums: UnsafeMutablePointer<SIMD16<S>>) {
     switch taps {
+    #if SFLKIT_WIDE_REGISTERS   // the baseline build's blocks stop at 2: no dead copies
     case 6: broadcastTaps(taps: BlockOf6.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
                           rows: rows, width: width, sums: sums)
     case 5: broadcastTaps(taps: BlockOf5.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
@@ -274,6 +277,7 @@ func broadcastTapsDispatch<S: TensorScalar>(taps: Int, gradient: UnsafePointer<S
                           rows: rows, width: width, sums: sums)
     case 3: broadcastTaps(taps: BlockOf3.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
                           rows: rows, width: width, sums: sums)
+    #endif
     case 2: broadcastTaps(taps: BlockOf2.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
                           rows: rows, width: width, sums: sums)
     case 1: broadcastTaps(taps: BlockOf1.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,

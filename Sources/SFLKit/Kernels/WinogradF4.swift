@@ -109,6 +109,7 @@ private func winograd4ChannelSum<S: TensorScalar>(outputs: Int, transformed: Uns
                                                   weights: UnsafePointer<S>, destination: UnsafeMutablePointer<SIMD16<S>>,
                                                   outputStride: Int) {
     switch outputs {
+    #if SFLKIT_WIDE_REGISTERS   // the baseline build's blocks stop at 2: no dead copies
     case 6: winograd4ChannelSum(BlockOf6.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,
                                 destination: destination, outputStride: outputStride)
     case 5: winograd4ChannelSum(BlockOf5.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,
@@ -117,6 +118,7 @@ private func winograd4ChannelSum<S: TensorScalar>(outputs: Int, transformed: Uns
                                 destination: destination, outputStride: outputStride)
     case 3: winograd4ChannelSum(BlockOf3.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,
                                 destination: destination, outputStride: outputStride)
+    #endif
     case 2: winograd4ChannelSum(BlockOf2.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,
                                 destination: destination, outputStride: outputStride)
     case 1: winograd4ChannelSum(BlockOf1.self, transformed: transformed, channels: channels, channelStride: channelStride, weights: weights,

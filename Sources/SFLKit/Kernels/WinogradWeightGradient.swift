@@ -386,6 +386,7 @@ private func accumulateTileProducts<S: TensorScalar, Outputs: BlockCount>(
 private func accumulateTileProducts<S: TensorScalar>(outputs: Int, vectors: UnsafePointer<S>, scalars: UnsafePointer<S>,
                                                      scalarStride: Int, tiles: Int, sums: UnsafeMutablePointer<SIMD16<S>>) {
     switch outputs {
+    #if SFLKIT_WIDE_REGISTERS   // the baseline build's blocks stop at 2: no dead copies
     case 6: accumulateTileProducts(outputs: BlockOf6.self, vectors: vectors, scalars: scalars, scalarStride: scalarStride,
                                    tiles: tiles, sums: sums)
     case 5: accumulateTileProducts(outputs: BlockOf5.self, vectors: vectors, scalars: scalars, scalarStride: scalarStride,
@@ -394,6 +395,7 @@ private func accumulateTileProducts<S: TensorScalar>(outputs: Int, vectors: Unsa
                                    tiles: tiles, sums: sums)
     case 3: accumulateTileProducts(outputs: BlockOf3.self, vectors: vectors, scalars: scalars, scalarStride: scalarStride,
                                    tiles: tiles, sums: sums)
+    #endif
     case 2: accumulateTileProducts(outputs: BlockOf2.self, vectors: vectors, scalars: scalars, scalarStride: scalarStride,
                                    tiles: tiles, sums: sums)
     case 1: accumulateTileProducts(outputs: BlockOf1.self, vectors: vectors, scalars: scalars, scalarStride: scalarStride,
