@@ -259,7 +259,7 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
                 // (ξ = 6i + k holds (d B)[i][k]), then Bᵀ (d B) column by column.
                 for c in 0..<cin {
                     let channel = UnsafePointer(local + c * localChannel + t0)
-                    let tile = StridedVectors(base: v + 36 * c, stride: 1)
+                    let tile = v + 36 * c   // this channel's 36 vectors of V
                     for i in 0..<6 {
                         let row = channel + ((4 * ty + i) % ringRows) * layout.planeWidth
                         let r = winograd4InputTransform(
@@ -332,17 +332,5 @@ private func storeOutputRow<S: TensorScalar>(_ row: (SIMD16<S>, SIMD16<S>, SIMD1
                           to: destination, count: count)
     } else {
         storeInterleaved4(row.0 + bias, row.1 + bias, row.2 + bias, row.3 + bias, to: destination, count: count)
-    }
-}
-
-/// Vectors `base[0], base[stride], base[2·stride], …` addressed by index.
-private struct StridedVectors<S: TensorScalar> {
-    let base: UnsafeMutablePointer<SIMD16<S>>
-    let stride: Int
-
-    @inline(__always)
-    subscript(index: Int) -> SIMD16<S> {
-        get { base[index * stride] }
-        nonmutating set { base[index * stride] = newValue }
     }
 }
