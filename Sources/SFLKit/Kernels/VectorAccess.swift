@@ -24,26 +24,53 @@ func storeVector<S: TensorScalar>(_ vector: SIMD16<S>, to pointer: UnsafeMutable
 /// Stores the first `count` lanes of `vector` to `pointer[0..<count]`; a full
 /// vector store when `count == 16`.
 ///
+/// A partial store goes through a stack buffer: one vector store, then
+/// scalar copies that the processor forwards from it. Lane by lane
+/// (`pointer[lane] = vector[lane]`), each lane was a separate extract.
+///
 /// - Requires: `0 <= count <= 16`.
 @inline(__always)
 func storeVector<S: TensorScalar>(_ vector: SIMD16<S>, to pointer: UnsafeMutablePointer<S>, count: Int) {
     if count == 16 {
         storeVector(vector, to: pointer)
     } else {
-        for lane in 0..<count { pointer[lane] = vector[lane] }
+        storePartialVector(vector, to: pointer, count: count)
+    }
+}
+
+/// The partial case of ``storeVector(_:to:count:)``, out of line so that the
+/// callers' loops keep their registers.
+@inline(never)
+func storePartialVector<S: TensorScalar>(_ vector: SIMD16<S>, to pointer: UnsafeMutablePointer<S>, count: Int) {
+    withUnsafeTemporaryAllocation(of: S.self, capacity: kernelVectorWidth) { buffer in
+        let staged = buffer.baseAddress!
+        storeVector(vector, to: staged)
+        pointer.update(from: staged, count: count)
     }
 }
 
 /// Loads the first `count` scalars at `pointer` into the low lanes of a
 /// vector whose other lanes are zero; a full vector load when `count == 16`.
 ///
+/// A partial load stages the scalars in a zeroed stack buffer and loads it
+/// as one vector (one store-forwarding wait); inserting lane by lane made
+/// every lane such a wait.
+///
 /// - Requires: `0 <= count <= 16`.
 @inline(__always)
 func loadVector<S: TensorScalar>(_ pointer: UnsafePointer<S>, count: Int) -> SIMD16<S> {
-    if count == 16 { return loadVector(pointer) }
-    var vector = SIMD16<S>()
-    for lane in 0..<count { vector[lane] = pointer[lane] }
-    return vector
+    count == 16 ? loadVector(pointer) : loadPartialVector(pointer, count: count)
+}
+
+/// The partial case of ``loadVector(_:count:)``, out of line.
+@inline(never)
+func loadPartialVector<S: TensorScalar>(_ pointer: UnsafePointer<S>, count: Int) -> SIMD16<S> {
+    withUnsafeTemporaryAllocation(of: S.self, capacity: kernelVectorWidth) { buffer in
+        let staged = buffer.baseAddress!
+        storeVector(SIMD16<S>(), to: staged)
+        staged.update(from: pointer, count: count)
+        return loadVector(staged)
+    }
 }
 
 /// `max(vector, 0)` lane-wise, by clearing every lane whose sign bit is set
@@ -62,6 +89,13 @@ func rectified<S: TensorScalar>(_ vector: SIMD16<S>) -> SIMD16<S> {
         let bits = unsafeBitCast(vector, to: SIMD16<Int64>.self)
         return unsafeBitCast(bits & ~(bits &>> 63), to: SIMD16<S>.self)
     }
+}
+
+/// ``rectified(_:)`` for an 8-lane vector (the lanes of a 16-lane one whose
+/// other half is zero, which the optimiser drops).
+@inline(__always)
+func rectified<S: TensorScalar>(_ vector: SIMD8<S>) -> SIMD8<S> {
+    rectified(SIMD16(lowHalf: vector, highHalf: SIMD8())).lowHalf
 }
 
 /// Rounds `value` up to a multiple of `multiple` (both non-negative,
@@ -101,21 +135,38 @@ private func quarter<S: TensorScalar>(_ vector: SIMD16<S>, _ q: Int) -> SIMD4<S>
 @inline(never)
 func transpose16x16<S: TensorScalar>(_ source: UnsafePointer<S>, sourceStride: Int, rows: Int,
                                      to destination: UnsafeMutablePointer<S>, destinationStride: Int) {
+    // All 16 rows (the common case) without a row test per load.
+    if rows == kernelVectorWidth {
+        transpose16x16Body(source, sourceStride: sourceStride, rows: kernelVectorWidth, allRows: true,
+                           to: destination, destinationStride: destinationStride)
+    } else {
+        transpose16x16Body(source, sourceStride: sourceStride, rows: rows, allRows: false,
+                           to: destination, destinationStride: destinationStride)
+    }
+}
+
+/// The body of ``transpose16x16(_:sourceStride:rows:to:destinationStride:)``;
+/// `allRows` is a constant at each call, so the full case has no row tests.
+@inline(__always)
+private func transpose16x16Body<S: TensorScalar>(_ source: UnsafePointer<S>, sourceStride: Int, rows: Int, allRows: Bool,
+                                                 to destination: UnsafeMutablePointer<S>, destinationStride: Int) {
     let raw = UnsafeRawPointer(source), out = UnsafeMutableRawPointer(destination)
     let size = MemoryLayout<S>.stride
+    let sourceStep = sourceStride &* size, step = destinationStride &* size
     @inline(__always) func loadQuarter(_ row: Int, _ column: Int) -> SIMD4<S> {
-        row < rows ? raw.loadUnaligned(fromByteOffset: (row * sourceStride + column) * size, as: SIMD4<S>.self) : SIMD4()
+        allRows || row < rows
+            ? raw.loadUnaligned(fromByteOffset: row &* sourceStep &+ column &* size, as: SIMD4<S>.self) : SIMD4()
     }
     for rowGroup in 0..<4 {
         for columnGroup in 0..<4 {
-            let column = 4 * columnGroup
-            let t = transpose4(loadQuarter(4 * rowGroup, column), loadQuarter(4 * rowGroup + 1, column),
-                               loadQuarter(4 * rowGroup + 2, column), loadQuarter(4 * rowGroup + 3, column))
-            let target = (column * destinationStride + 4 * rowGroup) * size, step = destinationStride * size
+            let column = 4 &* columnGroup
+            let t = transpose4(loadQuarter(4 &* rowGroup, column), loadQuarter(4 &* rowGroup &+ 1, column),
+                               loadQuarter(4 &* rowGroup &+ 2, column), loadQuarter(4 &* rowGroup &+ 3, column))
+            let target = column &* step &+ 4 &* rowGroup &* size
             out.storeBytes(of: t.0, toByteOffset: target, as: SIMD4<S>.self)
-            out.storeBytes(of: t.1, toByteOffset: target + step, as: SIMD4<S>.self)
-            out.storeBytes(of: t.2, toByteOffset: target + 2 * step, as: SIMD4<S>.self)
-            out.storeBytes(of: t.3, toByteOffset: target + 3 * step, as: SIMD4<S>.self)
+            out.storeBytes(of: t.1, toByteOffset: target &+ step, as: SIMD4<S>.self)
+            out.storeBytes(of: t.2, toByteOffset: target &+ 2 &* step, as: SIMD4<S>.self)
+            out.storeBytes(of: t.3, toByteOffset: target &+ 3 &* step, as: SIMD4<S>.self)
         }
     }
 }
@@ -136,8 +187,16 @@ func interleaveChannels<S: TensorScalar>(_ source: UnsafePointer<S>, channelStri
         transpose16x16(source + p0, sourceStride: channelStride, rows: channels, to: destination + p0 * lanes, destinationStride: lanes)
         p0 += lanes
     }
-    for p in p0..<count {
-        for c in 0..<lanes { destination[p * lanes + c] = c < channels ? source[c * channelStride + p] : 0 }
+    let rest = count - p0
+    if rest > 0 {
+        // The last columns through a zero-padded 16×16 block on the stack.
+        withUnsafeTemporaryAllocation(of: S.self, capacity: 2 * lanes * lanes) { buffer in
+            let block = buffer.baseAddress!, transposed = block + lanes * lanes
+            block.initialize(repeating: 0, count: lanes * lanes)
+            for c in 0..<channels { (block + c * lanes).update(from: source + c * channelStride + p0, count: rest) }
+            transpose16x16(block, sourceStride: lanes, rows: channels, to: transposed, destinationStride: lanes)
+            (destination + p0 * lanes).update(from: transposed, count: rest * lanes)
+        }
     }
 }
 
