@@ -20,9 +20,11 @@ private let forwardChannelGroup = 4
 /// Output rows whose input rows the direct forward pass packs at a time.
 private let forwardRowChunk = 4
 
-/// Output rows the weight gradient sweeps before moving to the next
-/// (channel, kernel row, tap) accumulator set.
-private let weightGradientRowGroup = 8
+/// Bytes of output-gradient rows the pixel-vector weight gradient sweeps
+/// before moving to the next (channel, kernel row, tap) accumulator set:
+/// small enough to stay in the level-1 cache with the input rows (8 rows of
+/// the paper's last layer, 29 KiB, were slower than 4).
+private let pixelVectorSweepBytes = 16 * 1024
 
 /// Parallel blocks the weight gradient aims for (groups of output channels ×
 /// groups of input channels or of taps).
@@ -132,8 +134,20 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
                     // stream along two rows instead of touching every channel.
                     for ob in 0..<outputBlocks {
                         var x0 = 0
+                        let outputs = min(block, cout - ob * block)
+                        if outputs <= wideGatherChannels {
+                            // Few channels: 32 pixels per register block while they last.
+                            while x0 + 2 * kernelVectorWidth <= wo {
+                                gatherTapProgramWide(outputs: outputs, source: rowBase + x0, offsets: program + first,
+                                                     weights: weights + (ob * programLength + first) * block, count: groupTaps,
+                                                     initial: biases.map { $0 + ob * block }, accumulate: c0 > 0,
+                                                     destination: out.base + ((n * cout + ob * block) * ho + y) * wo + x0,
+                                                     channelStride: ho * wo, rectify: rectify && c0 + channelGroup >= cin)
+                                x0 += 2 * kernelVectorWidth
+                            }
+                        }
                         while x0 < wo {
-                            gatherTapProgram(outputs: min(block, cout - ob * block), source: rowBase + x0,
+                            gatherTapProgram(outputs: outputs, source: rowBase + x0,
                                              offsets: program + first,
                                              weights: weights + (ob * programLength + first) * block, count: groupTaps,
                                              initial: biases.map { $0 + ob * block }, accumulate: c0 > 0,
@@ -401,16 +415,16 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
                                      geometry: g, threads: threads, gradientMask: gradientMask)
         return
     }
-    let layout = PhasePlaneLayout(geometry: g)
-    let planes = ScratchBuffers.take(S.self, count: layout.totalCount)
-    defer { ScratchBuffers.give(planes) }
-    packPhasePlanes(input: input, planes: planes, layout: layout, geometry: g, threads: threads)
     let cout = g.outputChannels
     if 4 * cout >= 3 * roundUp(cout, toMultipleOf: kernelVectorWidth) {
+        let layout = PhasePlaneLayout(geometry: g)
+        let planes = ScratchBuffers.take(S.self, count: layout.totalCount)
+        defer { ScratchBuffers.give(planes) }
+        packPhasePlanes(input: input, planes: planes, layout: layout, geometry: g, threads: threads)
         weightGradientByChannelVectors(planes: planes, layout: layout, outputGradient: outputGradient, gradientMask: gradientMask,
                                        weightGradient: weightGradient, geometry: g, threads: threads)
     } else {
-        weightGradientByPixelVectors(planes: planes, layout: layout, outputGradient: outputGradient, gradientMask: gradientMask,
+        weightGradientByPixelVectors(input: input, outputGradient: outputGradient, gradientMask: gradientMask,
                                      weightGradient: weightGradient, geometry: g, threads: threads)
     }
 }
@@ -421,18 +435,16 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
 @inline(__always)
 private func accumulateRow<S: TensorScalar>(_ row: UnsafePointer<S>, mask: UnsafePointer<S>?, count: Int,
                                             into total: inout SIMD16<S>) {
-    let width = kernelVectorWidth, whole = count - count % width
-    var tail = SIMD16<S>()
+    let width = kernelVectorWidth, whole = count - count % width, rest = count - whole
     if let mask {
         for x in stride(from: 0, to: whole, by: width) {
             total += passingPositive(loadVector(row + x), mask: loadVector(mask + x))
         }
-        for x in whole..<count { tail[x - whole] = mask[x] > 0 ? row[x] : 0 }
+        if rest > 0 { total += passingPositive(loadVector(row + whole, count: rest), mask: loadVector(mask + whole, count: rest)) }
     } else {
         for x in stride(from: 0, to: whole, by: width) { total += loadVector(row + x) }
-        for x in whole..<count { tail[x - whole] = row[x] }
+        if rest > 0 { total += loadVector(row + whole, count: rest) }
     }
-    if whole < count { total += tail }
 }
 
 /// The weight gradient with 16 output channels per vector (for `Cout` of 12
@@ -533,17 +545,25 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
     }
 }
 
-/// The weight gradient with 16 pixels per vector (for few output channels):
-/// each weight is summed as 16 lane-wise partial sums (lane `ℓ` takes the
-/// columns `x ≡ ℓ (mod 16)`) in a fixed order, then the lanes are added.
-/// Blocks are (pair of output channels) × (group of input channels).
+/// The weight gradient with pixels in the vector lanes (for few output
+/// channels): each weight is summed as lane-wise partial sums of
+/// ``CorrelationVector`` (lane `ℓ` takes the columns `x ≡ ℓ` modulo the
+/// width) in a fixed order, then the lanes are added. Blocks are (three
+/// output channels) × (group of input channels); a block's register tile
+/// is its three output channels × three taps of one kernel row.
+///
+/// Each block sweeps a few output rows at a time (their three gradient rows
+/// stay in the level-1 cache) and packs, per input channel, just the input
+/// rows the sweep reads into its own phase-plane rows: packing the whole
+/// input first wrote it all to memory and read it back (a third of this
+/// kernel's time on the paper's last layer).
 ///
 /// - Parameters:
-///   - planes: the input as phase planes (``PhasePlaneLayout``).
+///   - input: `[N, Cin, H, W]`.
 ///   - outputGradient: `[N, Cout, Ho, Wo]`.
 ///   - gradientMask: as in ``conv2DWeightGradient(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``.
 ///   - weightGradient: `[Cout, Cin, kh, kw]`, overwritten.
-private func weightGradientByPixelVectors<S: TensorScalar>(planes: UnsafePointer<S>, layout: PhasePlaneLayout,
+private func weightGradientByPixelVectors<S: TensorScalar>(input: UnsafePointer<S>,
                                                            outputGradient: UnsafePointer<S>, gradientMask: UnsafePointer<S>?,
                                                            weightGradient: UnsafeMutablePointer<S>,
                                                            geometry g: Conv2DGeometry, threads: Int) {
@@ -555,48 +575,65 @@ private func weightGradientByPixelVectors<S: TensorScalar>(planes: UnsafePointer
     defer { ScratchBuffers.give(padded) }
     padOutputGradient(outputGradient, mask: gradientMask, into: padded, leftPad: 0, rowWidth: rowWidth, topRows: 0, rows: ho,
                       geometry: g, threads: threads)
-    (padded + gradientCount).initialize(repeating: 0, count: ho * rowWidth)  // a zero plane for odd Cout
+    (padded + gradientCount).initialize(repeating: 0, count: ho * rowWidth)  // a zero plane for missing outputs
 
-    // Blocks: (pair of output channels) × (group of input channels).
-    let outputPairs = (cout + 1) / 2
-    let inputGroups = min(cin, max(1, (weightGradientBlocks + outputPairs - 1) / outputPairs))
+    // Blocks: (three output channels) × (group of input channels).
+    let outputTriples = (cout + 2) / 3
+    let inputGroups = min(cin, max(1, (weightGradientBlocks + outputTriples - 1) / outputTriples))
     let largestInputGroup = (cin + inputGroups - 1) / inputGroups
     let tapGroups = (kw + 2) / 3
-    // Per block: [input in group][ky][tap group][2 outputs × 3 taps] vectors.
-    let partialsPerBlock = largestInputGroup * kh * tapGroups * 6
-    let partialCount = outputPairs * inputGroups * partialsPerBlock
-    let partials = ScratchBuffers.take(SIMD16<S>.self, count: partialCount)
+    // Per block: [input in group][ky][tap group][3 outputs × 3 taps] vectors.
+    let partialsPerBlock = largestInputGroup * kh * tapGroups * 9
+    let partialCount = outputTriples * inputGroups * partialsPerBlock
+    let partials = ScratchBuffers.take(CorrelationVector<S>.self, count: partialCount)
     defer { ScratchBuffers.give(partials) }
-    partials.initialize(repeating: SIMD16<S>(), count: partialCount)
+    partials.initialize(repeating: CorrelationVector<S>(), count: partialCount)
 
-    let gradients = UnsafePointer(padded), image = planes
-    let sums = SendablePointer(partials), out = SendablePointer(weightGradient)
+    // Output rows per sweep: their three gradient rows take about 16 KiB.
+    let sweepRows = max(1, min(ho, pixelVectorSweepBytes / (3 * rowWidth * MemoryLayout<S>.stride)))
+    // Each block's packed input rows: [phase][local row][planeWidth] of one channel.
+    let layout = PhasePlaneLayout(geometry: g)
+    let localRows = (sweepRows - 1) * g.strideY + kh
+    let localPlane = localRows * layout.planeWidth, localChannel = layout.phases * localPlane
+    let blocks = outputTriples * inputGroups
+    let scratch = ScratchBuffers.take(S.self, count: blocks * localChannel)
+    defer { ScratchBuffers.give(scratch) }
+
+    let gradients = UnsafePointer(padded)
+    let sums = SendablePointer(partials), out = SendablePointer(weightGradient), scratchBase = SendablePointer(scratch)
     let inputRowStride = g.strideY * layout.planeWidth
-    Parallel.forEachBlock(outputPairs * inputGroups, threads: threads) { block in
-        let pair = block / inputGroups, o0 = 2 * pair
-        let outputs = min(2, cout - o0)
+    func tapOffset(_ k: Int) -> Int { k < kw ? (k % g.strideX) * localPlane + k / g.strideX : 0 }
+    Parallel.forEachBlock(blocks, threads: threads) { block in
+        let o0 = 3 * (block / inputGroups)
+        let outputs = min(3, cout - o0)
         let inputs = Parallel.range(of: block % inputGroups, splitting: cin, into: inputGroups)
         let acc = sums.base + block * partialsPerBlock
+        let planes = scratchBase.base + block * localChannel
         for n in 0..<g.batch {
             let gradient0 = gradients + (n * cout + o0) * ho * rowWidth
             let gradient1 = outputs > 1 ? gradient0 + ho * rowWidth : gradients + gradientCount
+            let gradient2 = outputs > 2 ? gradient0 + 2 * ho * rowWidth : gradients + gradientCount
             var y0 = 0
             while y0 < ho {
-                let rowCount = min(weightGradientRowGroup, ho - y0)
+                let rowCount = min(sweepRows, ho - y0)
+                let firstRow = y0 * g.strideY, neededRows = (rowCount - 1) * g.strideY + kh
                 for (cl, c) in inputs.enumerated() {
+                    let channel = input + (n * cin + c) * g.inputHeight * g.inputWidth
+                    for r in 0..<neededRows {
+                        packPhaseRows(channel: channel, row: firstRow + r, destination: planes + r * layout.planeWidth,
+                                      phaseStride: localPlane, planeWidth: layout.planeWidth, geometry: g)
+                    }
                     for ky in 0..<kh {
-                        let base = image + (n * cin + c) * layout.channelCount + (y0 * g.strideY + ky) * layout.planeWidth
                         for tg in 0..<tapGroups {
                             let kx = 3 * tg
-                            func offset(_ k: Int) -> Int {
-                                k < kw ? (k % g.strideX) * layout.planeCount + k / g.strideX : 0
-                            }
                             correlateRowsDispatch(outputs: outputs, taps: min(3, kw - kx),
-                                                  gradient0: gradient0 + y0 * rowWidth, gradient1: gradient1 + y0 * rowWidth,
-                                                  gradientRowStride: rowWidth, input: base, inputRowStride: inputRowStride,
-                                                  tapOffsets: (offset(kx), offset(kx + 1), offset(kx + 2)),
+                                                  gradients: (gradient0 + y0 * rowWidth, gradient1 + y0 * rowWidth,
+                                                              gradient2 + y0 * rowWidth),
+                                                  gradientRowStride: rowWidth, input: planes + ky * layout.planeWidth,
+                                                  inputRowStride: inputRowStride,
+                                                  tapOffsets: (tapOffset(kx), tapOffset(kx + 1), tapOffset(kx + 2)),
                                                   rows: rowCount, width: rowWidth,
-                                                  sums: acc + ((cl * kh + ky) * tapGroups + tg) * 6)
+                                                  sums: acc + ((cl * kh + ky) * tapGroups + tg) * 9)
                         }
                     }
                 }
@@ -607,12 +644,11 @@ private func weightGradientByPixelVectors<S: TensorScalar>(planes: UnsafePointer
             for (cl, c) in inputs.enumerated() {
                 for ky in 0..<kh {
                     for kx in 0..<kw {
-                        let sum = acc[((cl * kh + ky) * tapGroups + kx / 3) * 6 + 3 * k + kx % 3].sum()
+                        let sum = acc[((cl * kh + ky) * tapGroups + kx / 3) * 9 + 3 * k + kx % 3].sum()
                         out.base[(((o0 + k) * cin + c) * kh + ky) * kw + kx] = sum
                     }
                 }
             }
         }
     }
-
 }

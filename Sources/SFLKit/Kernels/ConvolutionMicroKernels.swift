@@ -151,66 +151,193 @@ func gatherTapProgram<S: TensorScalar>(outputs: Int, source: UnsafePointer<S>, o
     if rectify { dispatch(rectify: true) } else { dispatch(rectify: false) }
 }
 
-/// Adds to `sums` the lane-wise products of up to two gradient rows with up
-/// to three shifted input rows, over `rows` rows and `width` columns:
+#if SFLKIT_WIDE_REGISTERS
+/// Output channels up to which the forward gather takes 32 pixels (two
+/// vectors) per register block instead of 16, in wide-register builds:
+/// 3 channels × 2 vectors are the same 12 accumulators as 6 × 1, where 16
+/// pixels of 3 channels would leave the multiply-add units waiting.
+let wideGatherChannels = 3
+
+/// ``gatherTapProgram(outputs:source:offsets:weights:count:initial:accumulate:destination:channelStride:lanes:rectify:)``
+/// for 32 consecutive pixels (all of them stored) and `outputs ≤ 3`
+/// channels, in 8-lane vectors: per tap, up to three broadcast weights, then
+/// one pixel vector at a time for each of them (12 accumulators, 3 weights
+/// and 1 pixel vector are the 16 registers; loading 32 pixels at once
+/// spilled).
+@inline(__always)
+func gatherTapProgramWide<S: TensorScalar, Outputs: BlockCount>(
+    source: UnsafePointer<S>, offsets: UnsafePointer<Int>, weights: UnsafePointer<S>,
+    count: Int, initial: UnsafePointer<S>?, accumulate: Bool, outputs _: Outputs.Type,
+    destination: UnsafeMutablePointer<S>, channelStride: Int, rectify: Bool
+) {
+    typealias V = SIMD8<S>
+    let outputs = Outputs.value
+    @inline(__always) func load(_ pointer: UnsafePointer<S>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
+    @inline(__always) func store(_ vector: V, _ pointer: UnsafeMutablePointer<S>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: rectify ? rectified(vector) : vector, as: V.self)
+    }
+    var a0 = V(), a1 = V(), a2 = V(), a3 = V()
+    var b0 = V(), b1 = V(), b2 = V(), b3 = V()
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V()
+    let d0 = destination, d1 = destination + channelStride, d2 = destination + 2 * channelStride
+    if accumulate {
+        a0 = load(d0); a1 = load(d0 + 8); a2 = load(d0 + 16); a3 = load(d0 + 24)
+        if outputs > 1 { b0 = load(d1); b1 = load(d1 + 8); b2 = load(d1 + 16); b3 = load(d1 + 24) }
+        if outputs > 2 { c0 = load(d2); c1 = load(d2 + 8); c2 = load(d2 + 16); c3 = load(d2 + 24) }
+    } else if let initial {
+        a0 = V(repeating: initial[0]); a1 = a0; a2 = a0; a3 = a0
+        if outputs > 1 { b0 = V(repeating: initial[1]); b1 = b0; b2 = b0; b3 = b0 }
+        if outputs > 2 { c0 = V(repeating: initial[2]); c1 = c0; c2 = c0; c3 = c0 }
+    }
+    var w = weights
+    for t in 0..<count {
+        let at = source + offsets[t]
+        let w0 = V(repeating: w[0])
+        let w1 = outputs > 1 ? V(repeating: w[1]) : V()
+        let w2 = outputs > 2 ? V(repeating: w[2]) : V()
+        @inline(__always) func quarter(_ p: V, _ a: inout V, _ b: inout V, _ c: inout V) {
+            multiplyAdd(&a, p, w0)
+            if outputs > 1 { multiplyAdd(&b, p, w1) }
+            if outputs > 2 { multiplyAdd(&c, p, w2) }
+        }
+        quarter(load(at), &a0, &b0, &c0)
+        quarter(load(at + 8), &a1, &b1, &c1)
+        quarter(load(at + 16), &a2, &b2, &c2)
+        quarter(load(at + 24), &a3, &b3, &c3)
+        w += gatherChannelBlock
+    }
+    store(a0, d0); store(a1, d0 + 8); store(a2, d0 + 16); store(a3, d0 + 24)
+    if outputs > 1 { store(b0, d1); store(b1, d1 + 8); store(b2, d1 + 16); store(b3, d1 + 24) }
+    if outputs > 2 { store(c0, d2); store(c1, d2 + 8); store(c2, d2 + 16); store(c3, d2 + 24) }
+}
+
+/// ``gatherTapProgramWide(source:offsets:weights:count:initial:accumulate:outputs:destination:channelStride:rectify:)``
+/// with `outputs` (1...3) and `rectify` turned into compile-time constants.
+@inline(__always)
+func gatherTapProgramWide<S: TensorScalar>(outputs: Int, source: UnsafePointer<S>, offsets: UnsafePointer<Int>,
+                                           weights: UnsafePointer<S>, count: Int, initial: UnsafePointer<S>?,
+                                           accumulate: Bool, destination: UnsafeMutablePointer<S>, channelStride: Int,
+                                           rectify: Bool) {
+    @inline(__always) func run<Outputs: BlockCount>(_ block: Outputs.Type, rectify: Bool) {
+        gatherTapProgramWide(source: source, offsets: offsets, weights: weights, count: count, initial: initial,
+                             accumulate: accumulate, outputs: block, destination: destination, channelStride: channelStride,
+                             rectify: rectify)
+    }
+    @inline(__always) func dispatch(rectify: Bool) {
+        switch outputs {
+        case 3: run(BlockOf3.self, rectify: rectify)
+        case 2: run(BlockOf2.self, rectify: rectify)
+        case 1: run(BlockOf1.self, rectify: rectify)
+        default: preconditionFailure("gatherTapProgramWide: no register block for \(outputs) outputs")
+        }
+    }
+    if rectify { dispatch(rectify: true) } else { dispatch(rectify: false) }
+}
+#else
+/// Output channels up to which the forward gather takes 32 pixels per
+/// register block: none in the baseline build, whose 16 registers hold only
+/// 2 channels × 16 pixels of accumulators.
+let wideGatherChannels = 0
+
+/// Never called in the baseline build (``wideGatherChannels`` is 0); keeps
+/// the forward pass's source free of build conditions.
+@inline(__always)
+func gatherTapProgramWide<S: TensorScalar>(outputs: Int, source: UnsafePointer<S>, offsets: UnsafePointer<Int>,
+                                           weights: UnsafePointer<S>, count: Int, initial: UnsafePointer<S>?,
+                                           accumulate: Bool, destination: UnsafeMutablePointer<S>, channelStride: Int,
+                                           rectify: Bool) {
+    preconditionFailure("gatherTapProgramWide: no wide register block in the baseline build")
+}
+#endif
+
+#if SFLKIT_WIDE_REGISTERS
+/// The vector of ``correlateRows(outputs:taps:gradients:gradientRowStride:input:inputRowStride:tapOffsets:rows:width:sums:)``:
+/// 8 lanes, so that its 3 × 3 accumulators are 9 of the 16 wide registers.
+typealias CorrelationVector<S: TensorScalar> = SIMD8<S>
+#else
+/// The vector of ``correlateRows(outputs:taps:gradients:gradientRowStride:input:inputRowStride:tapOffsets:rows:width:sums:)``:
+/// 4 lanes (one SSE register of `Float`), so that its 3 × 3 accumulators
+/// fit the baseline build's 16 registers.
+typealias CorrelationVector<S: TensorScalar> = SIMD4<S>
+#endif
+
+/// Adds to `sums` the lane-wise products of up to three gradient rows with
+/// up to three shifted input rows, over `rows` rows and `width` columns:
 /// `sums[3k + t] += Σ_{r, x} gradient_k[r·gradientRowStride + x] · input[r·inputRowStride + tapOffsets[t] + x]`
-/// as 16-lane vectors (`x` steps by 16), for `k < outputs ≤ 2`, `t < taps ≤ 3`.
+/// as ``CorrelationVector`` lanes (`x` steps by the vector width), for
+/// `k < outputs ≤ 3`, `t < taps ≤ 3`: nine independent accumulators, enough
+/// to keep both multiply-add units busy, for six loads.
 ///
-/// - Requires: `width` is a multiple of 16; all addressed scalars readable.
+/// - Requires: `width` is a multiple of the vector width; all addressed scalars readable.
 func correlateRows<S: TensorScalar, Outputs: BlockCount, Taps: BlockCount>(
-                                    outputs _: Outputs.Type, taps _: Taps.Type, gradient0: UnsafePointer<S>, gradient1: UnsafePointer<S>,
+                                    outputs _: Outputs.Type, taps _: Taps.Type,
+                                    gradients: (UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>),
                                     gradientRowStride: Int, input: UnsafePointer<S>, inputRowStride: Int,
                                     tapOffsets: (Int, Int, Int), rows: Int, width: Int,
-                                    sums: UnsafeMutablePointer<SIMD16<S>>) {
-    let outputs = Outputs.value, taps = Taps.value
+                                    sums: UnsafeMutablePointer<CorrelationVector<S>>) {
+    typealias V = CorrelationVector<S>
+    let outputs = Outputs.value, taps = Taps.value, step = V.scalarCount
+    @inline(__always) func load(_ pointer: UnsafePointer<S>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
     var s00 = sums[0], s01 = sums[1], s02 = sums[2]
     var s10 = sums[3], s11 = sums[4], s12 = sums[5]
-    var g0 = gradient0, g1 = gradient1
+    var s20 = sums[6], s21 = sums[7], s22 = sums[8]
+    var g0 = gradients.0, g1 = gradients.1, g2 = gradients.2
     var i0 = input + tapOffsets.0, i1 = input + tapOffsets.1, i2 = input + tapOffsets.2
     for _ in 0..<rows {
         var x = 0
         while x < width {
-            let u = loadVector(g0 + x)
-            let p = loadVector(i0 + x)
+            let u = load(g0 + x)
+            let v = outputs > 1 ? load(g1 + x) : V()
+            let w = outputs > 2 ? load(g2 + x) : V()
+            let p = load(i0 + x)
             multiplyAdd(&s00, u, p)
-            if outputs > 1 {
-                let v = loadVector(g1 + x)
-                multiplyAdd(&s10, v, p)
-                if taps > 1 { let q = loadVector(i1 + x); multiplyAdd(&s01, u, q); multiplyAdd(&s11, v, q) }
-                if taps > 2 { let r = loadVector(i2 + x); multiplyAdd(&s02, u, r); multiplyAdd(&s12, v, r) }
-            } else {
-                if taps > 1 { multiplyAdd(&s01, u, loadVector(i1 + x)) }
-                if taps > 2 { multiplyAdd(&s02, u, loadVector(i2 + x)) }
+            if outputs > 1 { multiplyAdd(&s10, v, p) }
+            if outputs > 2 { multiplyAdd(&s20, w, p) }
+            if taps > 1 {
+                let q = load(i1 + x)
+                multiplyAdd(&s01, u, q)
+                if outputs > 1 { multiplyAdd(&s11, v, q) }
+                if outputs > 2 { multiplyAdd(&s21, w, q) }
             }
-            x += 16
+            if taps > 2 {
+                let r = load(i2 + x)
+                multiplyAdd(&s02, u, r)
+                if outputs > 1 { multiplyAdd(&s12, v, r) }
+                if outputs > 2 { multiplyAdd(&s22, w, r) }
+            }
+            x += step
         }
-        g0 += gradientRowStride; g1 += gradientRowStride
+        g0 += gradientRowStride; g1 += gradientRowStride; g2 += gradientRowStride
         i0 += inputRowStride; i1 += inputRowStride; i2 += inputRowStride
     }
     sums[0] = s00; sums[1] = s01; sums[2] = s02
     sums[3] = s10; sums[4] = s11; sums[5] = s12
+    sums[6] = s20; sums[7] = s21; sums[8] = s22
 }
 
-/// ``correlateRows(outputs:taps:gradient0:gradient1:gradientRowStride:input:inputRowStride:tapOffsets:rows:width:sums:)``
-/// with `outputs` (1...2) and `taps` (1...3) turned into compile-time constants.
+/// ``correlateRows(outputs:taps:gradients:gradientRowStride:input:inputRowStride:tapOffsets:rows:width:sums:)``
+/// with `outputs` (1...3) and `taps` (1...3) turned into compile-time constants.
 @inline(__always)
-func correlateRowsDispatch<S: TensorScalar>(outputs: Int, taps: Int, gradient0: UnsafePointer<S>, gradient1: UnsafePointer<S>,
+func correlateRowsDispatch<S: TensorScalar>(outputs: Int, taps: Int,
+                                            gradients: (UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>),
                                             gradientRowStride: Int, input: UnsafePointer<S>, inputRowStride: Int,
                                             tapOffsets: (Int, Int, Int), rows: Int, width: Int,
-                                            sums: UnsafeMutablePointer<SIMD16<S>>) {
+                                            sums: UnsafeMutablePointer<CorrelationVector<S>>) {
+    @inline(__always) func run<Outputs: BlockCount, Taps: BlockCount>(_ o: Outputs.Type, _ t: Taps.Type) {
+        correlateRows(outputs: o, taps: t, gradients: gradients, gradientRowStride: gradientRowStride, input: input,
+                      inputRowStride: inputRowStride, tapOffsets: tapOffsets, rows: rows, width: width, sums: sums)
+    }
     switch (outputs, taps) {
-    case (2, 3): correlateRows(outputs: BlockOf2.self, taps: BlockOf3.self, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
-                               input: input, inputRowStride: inputRowStride, tapOffsets: tapOffsets, rows: rows, width: width, sums: sums)
-    case (2, 2): correlateRows(outputs: BlockOf2.self, taps: BlockOf2.self, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
-                               input: input, inputRowStride: inputRowStride, tapOffsets: tapOffsets, rows: rows, width: width, sums: sums)
-    case (2, _): correlateRows(outputs: BlockOf2.self, taps: BlockOf1.self, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
-                               input: input, inputRowStride: inputRowStride, tapOffsets: tapOffsets, rows: rows, width: width, sums: sums)
-    case (_, 3): correlateRows(outputs: BlockOf1.self, taps: BlockOf3.self, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
-                               input: input, inputRowStride: inputRowStride, tapOffsets: tapOffsets, rows: rows, width: width, sums: sums)
-    case (_, 2): correlateRows(outputs: BlockOf1.self, taps: BlockOf2.self, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
-                               input: input, inputRowStride: inputRowStride, tapOffsets: tapOffsets, rows: rows, width: width, sums: sums)
-    default: correlateRows(outputs: BlockOf1.self, taps: BlockOf1.self, gradient0: gradient0, gradient1: gradient1, gradientRowStride: gradientRowStride,
-                           input: input, inputRowStride: inputRowStride, tapOffsets: tapOffsets, rows: rows, width: width, sums: sums)
+    case (3, 3): run(BlockOf3.self, BlockOf3.self)
+    case (3, 2): run(BlockOf3.self, BlockOf2.self)
+    case (3, 1): run(BlockOf3.self, BlockOf1.self)
+    case (2, 3): run(BlockOf2.self, BlockOf3.self)
+    case (2, 2): run(BlockOf2.self, BlockOf2.self)
+    case (2, 1): run(BlockOf2.self, BlockOf1.self)
+    case (1, 3): run(BlockOf1.self, BlockOf3.self)
+    case (1, 2): run(BlockOf1.self, BlockOf2.self)
+    case (1, 1): run(BlockOf1.self, BlockOf1.self)
+    default: preconditionFailure("correlateRows: no register block for \(outputs) outputs × \(taps) taps")
     }
 }
 

@@ -12,7 +12,7 @@
 /// of the register-blocked kernels (the rounding changes slightly: one
 /// rounding instead of two).
 @inline(__always)
-func multiplyAdd<S: TensorScalar>(_ accumulator: inout SIMD16<S>, _ a: SIMD16<S>, _ b: SIMD16<S>) {
+func multiplyAdd<V: SIMD>(_ accumulator: inout V, _ a: V, _ b: V) where V.Scalar: FloatingPoint {
     #if SFLKIT_FUSED_MULTIPLY_ADD
     accumulator.addProduct(a, b)
     #else

@@ -50,17 +50,19 @@ private let winogradGradientBlocks = 16
 
 /// Whether ``conv2DWeightGradient(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``
 /// uses ``conv2DWeightGradientWinograd(input:outputGradient:weightGradient:geometry:threads:gradientMask:)``
-/// for `geometry`: when Winograd applies (3×3, stride 1), there are at least
+/// for `geometry`: when Winograd applies (3×3, stride 1), there are more than
 /// 3 output channels, and the input channels fill at least three quarters of
 /// the vectors that hold them (`Cin` = 12...16, 24...32, …). Measured on
 /// 225×300 images, one thread: with 32 output channels Winograd takes 0.6× the
 /// direct kernel's time with 16 input channels, 0.77× with 12 and 24, but 1.1×
 /// with 8 and 1.0× with 20, where the lanes wasted on channels beyond `Cin`
-/// cost what the transforms save; with 32 input and 3 output channels (the
-/// paper's last layer) it takes 0.69–0.92× in the default build and about
-/// 1.0× with native flags (best of 6 to 8 runs each, on a noisy machine).
+/// cost what the transforms save. With 3 output channels (the paper's last
+/// layer, 32 → 3) the direct kernel's 3 × 3 register tile does better: it
+/// takes 0.75–0.8× Winograd's time with native flags and about 1.0× in the
+/// default build (best and lower quartile of 12 alternated runs, on a noisy
+/// machine).
 func winogradWeightGradientPays(for g: Conv2DGeometry) -> Bool {
-    winogradApplies(to: g) && g.outputChannels >= 3
+    winogradApplies(to: g) && g.outputChannels > 3
         && 4 * g.inputChannels >= 3 * roundUp(g.inputChannels, toMultipleOf: kernelVectorWidth)
 }
 

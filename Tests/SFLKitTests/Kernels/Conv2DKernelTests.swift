@@ -136,6 +136,11 @@ private let geometries: [Conv2DGeometry] = [
     // and channel counts that leave register blocks of 2 and 3 in wide builds.
     Conv2DGeometry(batch: 1, inputChannels: 8, inputHeight: 70, inputWidth: 9, outputChannels: 10, kernelSize: 3, padding: 1),
     Conv2DGeometry(batch: 1, inputChannels: 14, inputHeight: 6, inputWidth: 20, outputChannels: 11, kernelSize: 3, padding: 1),
+    // Few output channels on rows of two 32-pixel blocks and a rest (the
+    // forward pass's wide register blocks), and a 5-wide kernel whose taps
+    // split 3 + 2 in the pixel-vector weight gradient.
+    Conv2DGeometry(batch: 2, inputChannels: 5, inputHeight: 6, inputWidth: 75, outputChannels: 3, kernelSize: 3, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 7, inputWidth: 40, outputChannels: 2, kernelSize: 5, padding: 2),
 ] + winogradGeometries
 
 /// 3×3 stride-1 geometries on which the weight gradient takes the Winograd
@@ -163,8 +168,9 @@ private let winogradGeometries: [Conv2DGeometry] = [
 private let paperWidthGeometry = Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 17, inputWidth: 300,
                                                 outputChannels: 32, kernelSize: 3, padding: 1)
 
-/// The paper's conv4 (32 → 3) at its full width: its weight gradient takes
-/// Winograd F(2×2, 3×3) with only 3 output channels.
+/// The paper's conv4 (32 → 3) at its full width: the forward pass's
+/// 32-pixel register blocks (wide-register builds) and the pixel-vector
+/// weight gradient's full 3 × 3 register tile.
 private let paperLastLayerGeometry = Conv2DGeometry(batch: 1, inputChannels: 32, inputHeight: 17, inputWidth: 300,
                                                     outputChannels: 3, kernelSize: 3, padding: 1)
 
@@ -267,10 +273,10 @@ struct Conv2DKernelTests {
                                    kernelSize: 3, padding: 1)
         #expect(winogradWeightGradientPays(for: conv3))
         #expect(!winogradWeightGradientPays(for: geometries[14]))  // 8 input channels
-        #expect(winogradWeightGradientPays(for: paperLastLayerGeometry))  // 32 → 3
-        var twoOutputs = paperLastLayerGeometry
-        twoOutputs.outputChannels = 2
-        #expect(!winogradWeightGradientPays(for: twoOutputs))
+        #expect(!winogradWeightGradientPays(for: paperLastLayerGeometry))  // 32 → 3: the direct 3 × 3 register tile
+        var fourOutputs = paperLastLayerGeometry
+        fourOutputs.outputChannels = 4
+        #expect(winogradWeightGradientPays(for: fourOutputs))
         var twentyChannels = conv3
         twentyChannels.inputChannels = 20
         #expect(!winogradWeightGradientPays(for: twentyChannels))

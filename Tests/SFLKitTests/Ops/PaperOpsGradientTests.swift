@@ -45,6 +45,7 @@ import Testing
         (shape: [2, 32, 21, 35], outputChannels: 16, stride: 2),  // conv2: direct, stride 2
         (shape: [1, 16, 22, 70], outputChannels: 32, stride: 1),  // conv3: Winograd, a partial tile group
         (shape: [2, 5, 19, 41], outputChannels: 4, stride: 1),    // direct input gradient, pixel-vector weight gradient
+        (shape: [1, 8, 9, 75], outputChannels: 3, stride: 1),     // conv4's class: 32-pixel forward blocks, a full 3 × 3 tile
     ])
     func conv2DReLUMatchesUnfused(shape: [Int], outputChannels: Int, stride: Int) {
         var generator = SeededGenerator(seed: 37)
