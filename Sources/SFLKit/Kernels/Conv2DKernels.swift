@@ -41,7 +41,8 @@ private let weightGradientBlocks = 16
 /// (``conv2DForwardWinograd4x4(input:weight:bias:output:geometry:threads:rectify:inputMask:)``).
 /// Otherwise each parallel block copies the input rows it needs, a few output
 /// rows at a time, into zero-padded phase planes (``PhasePlaneLayout``), and
-/// each block of 16 output pixels × ``gatherChannelBlock`` output channels is
+/// each block of 16 output pixels (32 when there are at most
+/// ``wideGatherChannels`` output channels) × ``gatherChannelBlock`` output channels is
 /// one tap program over the `Cin·kh·kw` taps, summed 4 input channels at a
 /// time (all of them at once when there is a single block of output channels).
 ///
@@ -371,9 +372,10 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 ///
 /// With at least 12 output channels (three quarters of a vector), vectors
 /// hold 16 output channels and each weight is one lane, summed per block of
-/// rows and then over the blocks in order; otherwise vectors hold 16 pixels,
-/// each weight is the sum of 16 lane-wise partial sums, and every block owns
-/// a disjoint set of weights. Either way the order of every sum is fixed by
+/// rows and then over the blocks in order; otherwise vectors hold pixels
+/// (``CorrelationVector``: 8 in wide-register builds, 4 in the baseline
+/// build), each weight is the sum of their lane-wise partial sums, and every
+/// block owns a disjoint set of weights. Either way the order of every sum is fixed by
 /// the geometry, so the result does not depend on `threads`. The bias
 /// gradient sums 16 lane-wise partial sums per channel.
 ///
