@@ -134,27 +134,28 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
                     // Output blocks outside, pixels inside: each block's stores
                     // stream along two rows instead of touching every channel.
                     for ob in 0..<outputBlocks {
-                        var x0 = 0
                         let outputs = min(block, cout - ob * block)
+                        let blockWeights = weights + (ob * programLength + first) * block
+                        let blockBias = biases.map { $0 + ob * block }, accumulate = c0 > 0
+                        let rowOutput = out.base + ((n * cout + ob * block) * ho + y) * wo
+                        let rectifyHere = rectify && c0 + channelGroup >= cin
+                        var x0 = 0
                         if outputs <= wideGatherChannels {
                             // Few channels: 32 pixels per register block while they last.
                             while x0 + 2 * kernelVectorWidth <= wo {
                                 gatherTapProgramWide(outputs: outputs, source: rowBase + x0, offsets: program + first,
-                                                     weights: weights + (ob * programLength + first) * block, count: groupTaps,
-                                                     initial: biases.map { $0 + ob * block }, accumulate: c0 > 0,
-                                                     destination: out.base + ((n * cout + ob * block) * ho + y) * wo + x0,
-                                                     channelStride: ho * wo, rectify: rectify && c0 + channelGroup >= cin)
+                                                     weights: blockWeights, count: groupTaps, initial: blockBias,
+                                                     accumulate: accumulate, destination: rowOutput + x0,
+                                                     channelStride: ho * wo, rectify: rectifyHere)
                                 x0 += 2 * kernelVectorWidth
                             }
                         }
                         while x0 < wo {
-                            gatherTapProgram(outputs: outputs, source: rowBase + x0,
-                                             offsets: program + first,
-                                             weights: weights + (ob * programLength + first) * block, count: groupTaps,
-                                             initial: biases.map { $0 + ob * block }, accumulate: c0 > 0,
-                                             destination: out.base + ((n * cout + ob * block) * ho + y) * wo + x0,
+                            gatherTapProgram(outputs: outputs, source: rowBase + x0, offsets: program + first,
+                                             weights: blockWeights, count: groupTaps, initial: blockBias,
+                                             accumulate: accumulate, destination: rowOutput + x0,
                                              channelStride: ho * wo, lanes: min(kernelVectorWidth, wo - x0),
-                                             rectify: rectify && c0 + channelGroup >= cin)
+                                             rectify: rectifyHere)
                             x0 += kernelVectorWidth
                         }
                     }

@@ -141,6 +141,9 @@ private let geometries: [Conv2DGeometry] = [
     // split 3 + 2 in the pixel-vector weight gradient.
     Conv2DGeometry(batch: 2, inputChannels: 5, inputHeight: 6, inputWidth: 75, outputChannels: 3, kernelSize: 3, padding: 1),
     Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 7, inputWidth: 40, outputChannels: 2, kernelSize: 5, padding: 2),
+    // A last block of 3 output channels after a full one, summed over two
+    // sweeps of input channels (the wide blocks' accumulate path).
+    Conv2DGeometry(batch: 1, inputChannels: 6, inputHeight: 5, inputWidth: 40, outputChannels: 9, kernelSize: 3, padding: 1),
 ] + winogradGeometries
 
 /// 3×3 stride-1 geometries on which the weight gradient takes the Winograd
