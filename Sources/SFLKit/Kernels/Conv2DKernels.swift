@@ -305,10 +305,13 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                 // Input columns 2u + e (e = 0, 1) are padded columns q·2 + p with
                 // p = (e + padLeft) % 2, q = u + (e + padLeft) / 2: compute both
                 // for 16 values of u, then interleave them into 32 columns.
-                var u0 = 0
-                while u0 < (w + 1) / 2 {
-                    for ib in 0..<inputBlocks {
-                        let outputs = min(block, cin - ib * block)
+                // Channel blocks outside, as below (conv2's input gradient,
+                // 1 thread native: 5.1 → 3.1 ms).
+                for ib in 0..<inputBlocks {
+                    let outputs = min(block, cin - ib * block)
+                    let destination = out.base + ((n * cin + ib * block) * h + i) * w
+                    var u0 = 0
+                    while u0 < (w + 1) / 2 {
                         for e in 0..<2 {
                             let p = (e + g.padLeft) % 2
                             let first = starts[rho * 2 + p], count = starts[rho * 2 + p + 1] - first
@@ -318,26 +321,28 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                                              initial: nil, destination: lanesBuffer + e * block * kernelVectorWidth,
                                              channelStride: kernelVectorWidth, lanes: kernelVectorWidth)
                         }
-                        let destination = out.base + ((n * cin + ib * block) * h + i) * w + 2 * u0
                         for k in 0..<outputs {
                             let even = lanesBuffer + k * kernelVectorWidth, odd = even + block * kernelVectorWidth
-                            storeInterleaved(loadVector(even), loadVector(odd), to: destination + k * h * w,
+                            storeInterleaved(loadVector(even), loadVector(odd), to: destination + 2 * u0 + k * h * w,
                                              count: min(2 * kernelVectorWidth, w - 2 * u0))
                         }
+                        u0 += kernelVectorWidth
                     }
-                    u0 += kernelVectorWidth
                 }
                 continue
             }
             for p in 0..<sx {
                 let first = starts[rho * sx + p], count = starts[rho * sx + p + 1] - first
                 let columns = columnRange(p)
-                var q0 = columns.lowerBound
-                while q0 < columns.upperBound {
-                    let lanes = min(kernelVectorWidth, columns.upperBound - q0)
-                    for ib in 0..<inputBlocks {
-                        let outputs = min(block, cin - ib * block)
-                        let destination = out.base + ((n * cin + ib * block) * h + i) * w
+                // Channel blocks outside, pixels inside: each block's stores
+                // stream along a few rows instead of touching every channel
+                // (conv4's input gradient, 1 thread native: 2.5 → 1.7 ms).
+                for ib in 0..<inputBlocks {
+                    let outputs = min(block, cin - ib * block)
+                    let destination = out.base + ((n * cin + ib * block) * h + i) * w
+                    var q0 = columns.lowerBound
+                    while q0 < columns.upperBound {
+                        let lanes = min(kernelVectorWidth, columns.upperBound - q0)
                         if sx == 1 {
                             gatherTapProgram(outputs: outputs, source: rowBase + q0, offsets: program + first,
                                              weights: weights + (ib * totalTaps + first) * block, count: count,
@@ -355,8 +360,8 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                                 }
                             }
                         }
+                        q0 += kernelVectorWidth
                     }
-                    q0 += kernelVectorWidth
                 }
             }
         }
