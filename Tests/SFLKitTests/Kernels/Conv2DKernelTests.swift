@@ -142,8 +142,10 @@ private let geometries: [Conv2DGeometry] = [
     Conv2DGeometry(batch: 2, inputChannels: 5, inputHeight: 6, inputWidth: 75, outputChannels: 3, kernelSize: 3, padding: 1),
     Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 7, inputWidth: 40, outputChannels: 2, kernelSize: 5, padding: 2),
     // A last block of 3 output channels after a full one, summed over two
-    // sweeps of input channels (the wide blocks' accumulate path).
+    // sweeps of input channels (the wide blocks' accumulate path): sweeps of
+    // 4 input channels in the baseline build, of 16 in wide-register builds.
     Conv2DGeometry(batch: 1, inputChannels: 6, inputHeight: 5, inputWidth: 40, outputChannels: 9, kernelSize: 3, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 20, inputHeight: 7, inputWidth: 70, outputChannels: 9, kernelSize: 3, stride: 2, padding: 1),
 ] + winogradGeometries
 
 /// 3×3 stride-1 geometries on which the weight gradient takes the Winograd
