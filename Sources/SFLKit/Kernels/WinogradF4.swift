@@ -286,30 +286,25 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
                     }
                 }
                 // Y = Aᵀ M A, plus the bias; interleave the four columns of each tile.
+                // In place and through memory, so that only one transform's
+                // vectors are live at a time (with all 24 column results in
+                // registers, and the rows passed by value, LLVM split the
+                // transform into 4-lane pieces and spilled).
                 for o in 0..<cout {
                     let p = m + o * 36
-                    let bias = SIMD16<S>(repeating: biases[o])
-                    // Columns first (c_b = Aᵀ M[·][b]), then rows (r_i = Aᵀ (c_0[i] … c_5[i])).
-                    let c0 = winograd4OutputTransform(p[0], p[6], p[12], p[18], p[24], p[30])
-                    let c1 = winograd4OutputTransform(p[1], p[7], p[13], p[19], p[25], p[31])
-                    let c2 = winograd4OutputTransform(p[2], p[8], p[14], p[20], p[26], p[32])
-                    let c3 = winograd4OutputTransform(p[3], p[9], p[15], p[21], p[27], p[33])
-                    let c4 = winograd4OutputTransform(p[4], p[10], p[16], p[22], p[28], p[34])
-                    let c5 = winograd4OutputTransform(p[5], p[11], p[17], p[23], p[29], p[35])
+                    // Columns: (Aᵀ M[·][b])[i] goes to p[6i + b] (column b's inputs are read first).
+                    for b in 0..<6 {
+                        let c = winograd4OutputTransform(p[b], p[6 + b], p[12 + b], p[18 + b], p[24 + b], p[30 + b])
+                        p[b] = c.0; p[6 + b] = c.1; p[12 + b] = c.2; p[18 + b] = c.3
+                    }
+                    // Rows: r_i = Aᵀ (p[6i] … p[6i + 5]) goes to p[6i ..< 6i + 4], then to the output.
                     let destination = out.base + ((n * cout + o) * ho + 4 * ty) * wo + 4 * t0
-                    let r0 = winograd4OutputTransform(c0.0, c1.0, c2.0, c3.0, c4.0, c5.0)
-                    storeOutputRow(r0, bias: bias, rectify: rectify, to: destination, count: columns)
-                    if 4 * ty + 1 < ho {
-                        let r1 = winograd4OutputTransform(c0.1, c1.1, c2.1, c3.1, c4.1, c5.1)
-                        storeOutputRow(r1, bias: bias, rectify: rectify, to: destination + wo, count: columns)
-                    }
-                    if 4 * ty + 2 < ho {
-                        let r2 = winograd4OutputTransform(c0.2, c1.2, c2.2, c3.2, c4.2, c5.2)
-                        storeOutputRow(r2, bias: bias, rectify: rectify, to: destination + 2 * wo, count: columns)
-                    }
-                    if 4 * ty + 3 < ho {
-                        let r3 = winograd4OutputTransform(c0.3, c1.3, c2.3, c3.3, c4.3, c5.3)
-                        storeOutputRow(r3, bias: bias, rectify: rectify, to: destination + 3 * wo, count: columns)
+                    for i in 0..<min(4, ho - 4 * ty) {
+                        let row = p + 6 * i
+                        let r = winograd4OutputTransform(row[0], row[1], row[2], row[3], row[4], row[5])
+                        row[0] = r.0; row[1] = r.1; row[2] = r.2; row[3] = r.3
+                        storeOutputRow(UnsafePointer(row), bias: biases[o], rectify: rectify, to: destination + i * wo,
+                                       count: columns)
                     }
                 }
                 t0 += lanes
@@ -318,19 +313,21 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
     }
 }
 
-/// Stores one row of 16 output tiles (four vectors, the tiles' columns 0–3)
-/// plus `bias`, rectified if asked, as `count` consecutive scalars.
+/// Stores one row of 16 output tiles (the four vectors at `row`, the tiles'
+/// columns 0–3) plus `bias`, rectified if asked, as `count` consecutive scalars.
 ///
 /// Never inlined: inlined, the bias, the flag and the four sums stayed live
 /// in the output loop and the baseline build spilled them (its Winograd
-/// kernel took 75 % longer).
+/// kernel took 75 % longer). The vectors come by pointer: passed by value,
+/// they went as 4-lane pieces, and so did the transform that made them.
 @inline(never)
-private func storeOutputRow<S: TensorScalar>(_ row: (SIMD16<S>, SIMD16<S>, SIMD16<S>, SIMD16<S>), bias: SIMD16<S>, rectify: Bool,
+private func storeOutputRow<S: TensorScalar>(_ row: UnsafePointer<SIMD16<S>>, bias: S, rectify: Bool,
                                              to destination: UnsafeMutablePointer<S>, count: Int) {
+    let bias = SIMD16<S>(repeating: bias)
     if rectify {
-        storeInterleaved4(rectified(row.0 + bias), rectified(row.1 + bias), rectified(row.2 + bias), rectified(row.3 + bias),
+        storeInterleaved4(rectified(row[0] + bias), rectified(row[1] + bias), rectified(row[2] + bias), rectified(row[3] + bias),
                           to: destination, count: count)
     } else {
-        storeInterleaved4(row.0 + bias, row.1 + bias, row.2 + bias, row.3 + bias, to: destination, count: count)
+        storeInterleaved4(row[0] + bias, row[1] + bias, row[2] + bias, row[3] + bias, to: destination, count: count)
     }
 }
