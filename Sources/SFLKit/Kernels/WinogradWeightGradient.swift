@@ -41,8 +41,16 @@ private let winogradGradientSweepTiles = 160
 
 /// Output channels whose gradient tiles one sweep transforms and multiplies
 /// at a time, so that the transformed tiles of a sweep (`16·sweep` scalars
-/// per input and per output channel) stay in the level-2 cache.
+/// per input and per output channel) stay in the level-2 cache. The channels
+/// are split into groups of as equal sizes as this allows. Wide-register
+/// builds take 6, one register block (``broadcastTapBlock``): groups of 8
+/// left a block of 2 channels in each, whose 4 accumulators wait on the
+/// multiply-add latency (32 output channels now go as 5 + 5 + 6 + 5 + 5 + 6).
+#if SFLKIT_WIDE_REGISTERS
+private let winogradGradientOutputGroup = 6
+#else
 private let winogradGradientOutputGroup = 8
+#endif
 
 /// Parallel blocks the Winograd weight gradient aims for: each image is split
 /// into `⌈16 / N⌉` ranges of tile rows (fewer when it has fewer tile rows).
@@ -109,6 +117,8 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
     let sweeps = (tileColumns + winogradGradientSweepTiles - 1) / winogradGradientSweepTiles
     let sweep = roundUp((tileColumns + sweeps - 1) / sweeps, toMultipleOf: lanes)
     let outputGroup = min(cout, winogradGradientOutputGroup)
+    // Output channels split evenly into groups of at most `outputGroup`.
+    let outputGroups = (cout + outputGroup - 1) / outputGroup
     let channelBlocks = (cin + lanes - 1) / lanes
 
     // The input, zero-padded so that every tile is complete, with 16 channels
@@ -185,9 +195,8 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
                         (copy + copied).initialize(repeating: 0, count: copyColumns - copied)
                     }
                 }
-                var o0 = 0
-                while o0 < cout {
-                    let group = min(outputGroup, cout - o0)
+                for groupIndex in 0..<outputGroups {
+                    let o0 = groupIndex * cout / outputGroups, group = (groupIndex + 1) * cout / outputGroups - o0
                     for o in 0..<group {
                         transformGradientTiles(gradientRowCopies + (o0 + o) * 4 * sweep, rowStride: 2 * sweep,
                                                count: count, destination: transformedGradient + o * 16 * sweep,
@@ -207,7 +216,6 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
                             }
                         }
                     }
-                    o0 += group
                 }
                 t0 += count
             }
