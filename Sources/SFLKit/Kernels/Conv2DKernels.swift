@@ -79,19 +79,26 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
     let outputBlocks = (cout + block - 1) / block
     let programLength = cin * taps
 
-    // Weights as [outputBlock][c][ky·kw + kx][block channels], zero beyond Cout.
+    // Output channels in blocks of nearly equal size (32 as 5 + 5 + 6 + 5 +
+    // 5 + 6 rather than 6 × 5 + 2, whose 4 accumulators would wait on the
+    // multiply-add latency). Weights as [outputBlock][c][ky·kw + kx][block
+    // channels], zero in the slots beyond a block's channels.
+    @inline(__always) func outputRange(_ ob: Int) -> Range<Int> { Parallel.range(of: ob, splitting: cout, into: outputBlocks) }
     let packedCount = outputBlocks * programLength * block
     let packed = UnsafeMutablePointer<S>.allocate(capacity: packedCount)
     defer { packed.deallocate() }
     packed.initialize(repeating: 0, count: packedCount)
-    for o in 0..<cout {
-        for ct in 0..<programLength {
-            packed[((o / block) * programLength + ct) * block + o % block] = weight[o * programLength + ct]
-        }
-    }
     let packedBias = UnsafeMutablePointer<S>.allocate(capacity: outputBlocks * block)
     defer { packedBias.deallocate() }
-    for o in 0..<(outputBlocks * block) { packedBias[o] = o < cout ? (bias?[o] ?? 0) : 0 }
+    packedBias.initialize(repeating: 0, count: outputBlocks * block)
+    for ob in 0..<outputBlocks {
+        for o in outputRange(ob) {
+            for ct in 0..<programLength {
+                packed[(ob * programLength + ct) * block + o - outputRange(ob).lowerBound] = weight[o * programLength + ct]
+            }
+            packedBias[ob * block + o - outputRange(ob).lowerBound] = bias?[o] ?? 0
+        }
+    }
 
     // Each block packs the input rows of `forwardRowChunk` output rows at a
     // time into its own phase planes [c][phase][local row][planeWidth], which
@@ -143,10 +150,10 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
                     // Output blocks outside, pixels inside: each block's stores
                     // stream along two rows instead of touching every channel.
                     for ob in 0..<outputBlocks {
-                        let outputs = min(block, cout - ob * block)
+                        let outputs = outputRange(ob).count
                         let blockWeights = weights + (ob * programLength + first) * block
                         let blockBias = biases.map { $0 + ob * block }, accumulate = c0 > 0
-                        let rowOutput = out.base + ((n * cout + ob * block) * ho + y) * wo
+                        let rowOutput = out.base + ((n * cout + outputRange(ob).lowerBound) * ho + y) * wo
                         let rectifyHere = rectify && c0 + channelGroup >= cin
                         var x0 = 0
                         if outputs <= wideGatherChannels {
@@ -268,7 +275,9 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
         }
     }
     let totalTaps = programStart[sy * sx]
+    // Input channels in blocks of nearly equal size, as in the forward pass.
     let inputBlocks = (cin + block - 1) / block
+    @inline(__always) func inputRange(_ ib: Int) -> Range<Int> { Parallel.range(of: ib, splitting: cin, into: inputBlocks) }
     let offsets = UnsafeMutablePointer<Int>.allocate(capacity: max(totalTaps, 1))
     defer { offsets.deallocate() }
     let packedCount = max(inputBlocks * totalTaps * block, 1)
@@ -283,9 +292,11 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                     for m in 0..<columnTaps(p) {
                         offsets[t] = (o * rows - k) * rowWidth - m
                         let ky = rho + k * sy, kx = p + m * sx
-                        for c in 0..<cin {
-                            packed[((c / block) * totalTaps + t) * block + c % block] =
-                                weight[((o * cin + c) * kh + ky) * kw + kx]
+                        for ib in 0..<inputBlocks {
+                            for c in inputRange(ib) {
+                                packed[(ib * totalTaps + t) * block + c - inputRange(ib).lowerBound] =
+                                    weight[((o * cin + c) * kh + ky) * kw + kx]
+                            }
                         }
                         t += 1
                     }
@@ -317,8 +328,8 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                 // Channel blocks outside, as below (conv2's input gradient,
                 // 1 thread native: 5.1 → 3.1 ms).
                 for ib in 0..<inputBlocks {
-                    let outputs = min(block, cin - ib * block)
-                    let destination = out.base + ((n * cin + ib * block) * h + i) * w
+                    let outputs = inputRange(ib).count
+                    let destination = out.base + ((n * cin + inputRange(ib).lowerBound) * h + i) * w
                     var u0 = 0
                     while u0 < (w + 1) / 2 {
                         for e in 0..<2 {
@@ -347,8 +358,8 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                 // stream along a few rows instead of touching every channel
                 // (conv4's input gradient, 1 thread native: 2.5 → 1.7 ms).
                 for ib in 0..<inputBlocks {
-                    let outputs = min(block, cin - ib * block)
-                    let destination = out.base + ((n * cin + ib * block) * h + i) * w
+                    let outputs = inputRange(ib).count
+                    let destination = out.base + ((n * cin + inputRange(ib).lowerBound) * h + i) * w
                     var q0 = columns.lowerBound
                     while q0 < columns.upperBound {
                         let lanes = min(kernelVectorWidth, columns.upperBound - q0)
