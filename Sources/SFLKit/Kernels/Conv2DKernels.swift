@@ -424,6 +424,12 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
                                            geometry g: Conv2DGeometry, threads: Int,
                                            gradientMask: UnsafePointer<S>? = nil) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
+    if winogradWeightGradientPays(for: g) {
+        conv2DWeightGradientWinograd(input: input, outputGradient: outputGradient, weightGradient: weightGradient,
+                                     biasGradient: biasGradient,
+                                     geometry: g, threads: threads, gradientMask: gradientMask)
+        return
+    }
     if let biasGradient {
         let ho = g.outputHeight, wo = g.outputWidth, cout = g.outputChannels
         let bias = SendablePointer(biasGradient)
@@ -437,11 +443,6 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
             }
             bias.base[o] = total.sum()
         }
-    }
-    if winogradWeightGradientPays(for: g) {
-        conv2DWeightGradientWinograd(input: input, outputGradient: outputGradient, weightGradient: weightGradient,
-                                     geometry: g, threads: threads, gradientMask: gradientMask)
-        return
     }
     let cout = g.outputChannels
     if 4 * cout >= 3 * roundUp(cout, toMultipleOf: kernelVectorWidth) {

@@ -80,7 +80,10 @@ func winogradWeightGradientPays(for g: Conv2DGeometry) -> Bool {
 /// input[n][c][y + ky − padTop][x + kx − padLeft]`, evaluated as
 /// `dW_{o,c} = Gᵀ [Σ_tiles (A dY_o Aᵀ) ⊙ (Bᵀ d_c B)] G` (see the comment at
 /// the top of this file). Same layouts and result, up to rounding, as the
-/// direct weight gradient; the bias gradient is not computed here.
+/// direct weight gradient. The bias gradient, when asked for, is summed from
+/// the output-gradient rows this kernel copies anyway (they are in the
+/// level-1 cache), instead of in a pass of its own over the gradient and
+/// the mask.
 ///
 /// Each parallel block takes a range of tile rows of one image (chosen from
 /// the geometry alone) and sums its tiles into its own partial `dU`; the
@@ -102,12 +105,14 @@ func winogradWeightGradientPays(for g: Conv2DGeometry) -> Bool {
 ///   - input: `[N, Cin, H, W]`.
 ///   - outputGradient: `[N, Cout, Ho, Wo]`.
 ///   - weightGradient: `[Cout, Cin, 3, 3]`, overwritten.
+///   - biasGradient: `[Cout]`, overwritten; `nil` to skip it.
 ///   - geometry: valid, with ``winogradApplies(to:)``.
 ///   - threads: how many threads may run at once (the result does not depend on it).
 ///   - gradientMask: `nil`, or the output of a fused ReLU (`[N, Cout, Ho, Wo]`):
 ///     the output gradient then counts only where the mask is positive.
 func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outputGradient: UnsafePointer<S>,
                                                    weightGradient: UnsafeMutablePointer<S>,
+                                                   biasGradient: UnsafeMutablePointer<S>? = nil,
                                                    geometry g: Conv2DGeometry, threads: Int,
                                                    gradientMask: UnsafePointer<S>? = nil) {
     precondition(g.isValid && winogradApplies(to: g), "geometry not supported by Winograd F(2×2, 3×3): \(g)")
@@ -148,6 +153,12 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
     let partials = ScratchBuffers.take(SIMD16<S>.self, count: blocks * sumsPerBlock)
     defer { ScratchBuffers.give(partials) }
     partials.initialize(repeating: SIMD16<S>(), count: blocks * sumsPerBlock)
+    // Per block and output channel, 16 lane-wise partial sums of the bias gradient.
+    let biasPartialCount = biasGradient == nil ? 0 : blocks * cout
+    let biasPartials = ScratchBuffers.take(SIMD16<S>.self, count: max(biasPartialCount, 1))
+    defer { ScratchBuffers.give(biasPartials) }
+    biasPartials.initialize(repeating: SIMD16<S>(), count: biasPartialCount)
+    let biasSums = biasGradient == nil ? nil : SendablePointer(biasPartials)
 
     let scratchBase = SendablePointer(scratch), sums = SendablePointer(partials), ringBase = SendablePointer(rings)
     let outputBlock = broadcastTapBlock
@@ -193,6 +204,12 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
                         copyGradient(outputGradient + first + i * wo, mask: gradientMask.map { $0 + first + i * wo }, count: copied,
                                      to: copy)
                         (copy + copied).initialize(repeating: 0, count: copyColumns - copied)
+                        if let biasSums {
+                            // Every gradient scalar is copied once; the zeros after it add nothing.
+                            var total = biasSums.base[block * cout + o]
+                            for x in stride(from: 0, to: copyColumns, by: lanes) { total += loadVector(copy + x) }
+                            biasSums.base[block * cout + o] = total
+                        }
                     }
                 }
                 for groupIndex in 0..<outputGroups {
@@ -219,6 +236,14 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
                 }
                 t0 += count
             }
+        }
+    }
+
+    if let biasGradient {
+        for o in 0..<cout {
+            var total = biasPartials[o]
+            for part in 1..<blocks { total += biasPartials[part * cout + o] }
+            biasGradient[o] = total.sum()
         }
     }
 

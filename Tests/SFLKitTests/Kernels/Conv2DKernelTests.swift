@@ -244,6 +244,12 @@ struct Conv2DKernelTests {
         let input = randomValues(g.inputCount, seed: 15), gradient = randomValues(g.outputCount, seed: 16)
         var winograd = [Double](repeating: .nan, count: g.weightCount)
         conv2DWeightGradientWinograd(input: input, outputGradient: gradient, weightGradient: &winograd, geometry: g, threads: 2)
+        // With a bias gradient (summed from the kernel's gradient copies), the same weights.
+        var withBias = [Double](repeating: .nan, count: g.weightCount), bias = [Double](repeating: .nan, count: g.outputChannels)
+        conv2DWeightGradientWinograd(input: input, outputGradient: gradient, weightGradient: &withBias, biasGradient: &bias,
+                                     geometry: g, threads: 3)
+        #expect(withBias.map(\.bitPattern) == winograd.map(\.bitPattern))
+        #expect(relativeError(bias, NaiveConvolution.weightGradient(input, gradient, g).bias) < 1e-12)
         // The direct kernel on the same sums: a 3×4 kernel with one more
         // column of right padding has the same output, its first three
         // columns of taps are the 3×3 taps, and it never takes the Winograd path.
