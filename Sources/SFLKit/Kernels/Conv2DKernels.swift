@@ -403,11 +403,14 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 /// build), each weight is the sum of their lane-wise partial sums, and every
 /// block owns a disjoint set of weights. Either way the order of every sum is fixed by
 /// the geometry, so the result does not depend on `threads`. The bias
-/// gradient sums 16 lane-wise partial sums per channel.
+/// gradient is summed from the copies of the gradient that the
+/// channel-vector and Winograd kernels make anyway (by pixel, per block, the
+/// blocks in order); after the pixel-vector kernel, in a pass of its own (16
+/// lane-wise partial sums per channel).
 ///
 /// 3×3 stride-1 geometries for which ``winogradWeightGradientPays(for:)``
 /// use Winograd F(2×2, 3×3) for the weight gradient instead
-/// (``conv2DWeightGradientWinograd(input:outputGradient:weightGradient:geometry:threads:gradientMask:)``).
+/// (``conv2DWeightGradientWinograd(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``).
 ///
 /// - Parameters:
 ///   - input: `[N, Cin, H, W]`.
@@ -430,6 +433,19 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
                                      geometry: g, threads: threads, gradientMask: gradientMask)
         return
     }
+    let cout = g.outputChannels
+    if 4 * cout >= 3 * roundUp(cout, toMultipleOf: kernelVectorWidth) {
+        let layout = PhasePlaneLayout(geometry: g)
+        let planes = ScratchBuffers.take(S.self, count: layout.totalCount)
+        defer { ScratchBuffers.give(planes) }
+        packPhasePlanes(input: input, planes: planes, layout: layout, geometry: g, threads: threads)
+        weightGradientByChannelVectors(planes: planes, layout: layout, outputGradient: outputGradient, gradientMask: gradientMask,
+                                       weightGradient: weightGradient, biasGradient: biasGradient, geometry: g, threads: threads)
+        return
+    }
+    weightGradientByPixelVectors(input: input, outputGradient: outputGradient, gradientMask: gradientMask,
+                                 weightGradient: weightGradient, geometry: g, threads: threads)
+    // The pixel-vector kernel leaves the bias gradient to a pass of its own.
     if let biasGradient {
         let ho = g.outputHeight, wo = g.outputWidth, cout = g.outputChannels
         let bias = SendablePointer(biasGradient)
@@ -443,18 +459,6 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
             }
             bias.base[o] = total.sum()
         }
-    }
-    let cout = g.outputChannels
-    if 4 * cout >= 3 * roundUp(cout, toMultipleOf: kernelVectorWidth) {
-        let layout = PhasePlaneLayout(geometry: g)
-        let planes = ScratchBuffers.take(S.self, count: layout.totalCount)
-        defer { ScratchBuffers.give(planes) }
-        packPhasePlanes(input: input, planes: planes, layout: layout, geometry: g, threads: threads)
-        weightGradientByChannelVectors(planes: planes, layout: layout, outputGradient: outputGradient, gradientMask: gradientMask,
-                                       weightGradient: weightGradient, geometry: g, threads: threads)
-    } else {
-        weightGradientByPixelVectors(input: input, outputGradient: outputGradient, gradientMask: gradientMask,
-                                     weightGradient: weightGradient, geometry: g, threads: threads)
     }
 }
 
@@ -486,9 +490,14 @@ private func accumulateRow<S: TensorScalar>(_ row: UnsafePointer<S>, mask: Unsaf
 ///   - outputGradient: `[N, Cout, Ho, Wo]`.
 ///   - gradientMask: as in ``conv2DWeightGradient(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``.
 ///   - weightGradient: `[Cout, Cin, kh, kw]`, overwritten.
+///   - biasGradient: `[Cout]`, overwritten; `nil` to skip it. Summed from
+///     the pixel-major copies of the gradient this kernel makes anyway (one
+///     vector of 16 channels per pixel), instead of in a pass of its own
+///     over the gradient and the mask.
 private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePointer<S>, layout: PhasePlaneLayout,
                                                              outputGradient: UnsafePointer<S>, gradientMask: UnsafePointer<S>?,
                                                              weightGradient: UnsafeMutablePointer<S>,
+                                                             biasGradient: UnsafeMutablePointer<S>?,
                                                              geometry g: Conv2DGeometry, threads: Int) {
     let ho = g.outputHeight, wo = g.outputWidth, width = kernelVectorWidth
     let cin = g.inputChannels, cout = g.outputChannels, kh = g.kernelHeight, kw = g.kernelWidth
@@ -517,6 +526,11 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
     let partials = ScratchBuffers.take(SIMD16<S>.self, count: sumCount)
     defer { ScratchBuffers.give(partials) }
     partials.initialize(repeating: SIMD16<S>(), count: sumCount)
+    // Per block, the bias gradient of its 16 channels over its pixels.
+    let biasPartials = ScratchBuffers.take(SIMD16<S>.self, count: blocks)
+    defer { ScratchBuffers.give(biasPartials) }
+    biasPartials.initialize(repeating: SIMD16<S>(), count: blocks)
+    let biasSums = biasGradient == nil ? nil : SendablePointer(biasPartials)
 
     // Rows per sweep: about 512 pixels, so the gradient rows stay in cache.
     // Each sweep first copies its rows of 16 gradient channels into a
@@ -550,6 +564,11 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
             } else {
                 interleaveChannels(outputGradient + first, channelStride: ho * wo, channels: valid, count: count * wo, into: transposed)
             }
+            if let biasSums {
+                var total = biasSums.base[block]
+                for p in 0..<(count * wo) { total += loadVector(transposed + p * width) }
+                biasSums.base[block] = total
+            }
             let input = planes + n * layout.imageCount + y0 * g.strideY * layout.planeWidth
             for group in 0..<tapGroups {
                 broadcastTapsDispatch(taps: min(tapBlock, programLength - tapBlock * group), gradient: transposed,
@@ -562,6 +581,11 @@ private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePoint
     }
     // Add the partial sums of each output block's row blocks in order.
     for ob in 0..<outputBlocks {
+        if let biasGradient {
+            var total = SIMD16<S>()
+            for part in 0..<(g.batch * rowRanges) { total += biasPartials[ob * g.batch * rowRanges + part] }
+            for lane in 0..<width where ob * width + lane < cout { biasGradient[ob * width + lane] = total[lane] }
+        }
         for j in 0..<programLength {
             var total = SIMD16<S>()
             for part in 0..<(g.batch * rowRanges) {

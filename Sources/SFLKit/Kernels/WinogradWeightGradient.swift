@@ -57,7 +57,7 @@ private let winogradGradientOutputGroup = 8
 private let winogradGradientBlocks = 16
 
 /// Whether ``conv2DWeightGradient(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``
-/// uses ``conv2DWeightGradientWinograd(input:outputGradient:weightGradient:geometry:threads:gradientMask:)``
+/// uses ``conv2DWeightGradientWinograd(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``
 /// for `geometry`: when Winograd applies (3×3, stride 1), there are more than
 /// 3 output channels, and the input channels fill at least three quarters of
 /// the vectors that hold them (`Cin` = 12...16, 24...32, …). Measured on
