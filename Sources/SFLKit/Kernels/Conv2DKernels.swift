@@ -51,9 +51,11 @@ private let weightGradientBlocks = 16
 /// Otherwise each parallel block copies the input rows it needs, a few output
 /// rows at a time, into zero-padded phase planes (``PhasePlaneLayout``), and
 /// each block of 16 output pixels (32 when there are at most
-/// ``wideGatherChannels`` output channels) × ``gatherChannelBlock`` output channels is
-/// one tap program over the `Cin·kh·kw` taps, summed 4 input channels at a
-/// time (all of them at once when there is a single block of output channels).
+/// ``wideGatherChannels`` output channels) × at most ``gatherChannelBlock`` output
+/// channels (the channels split into blocks of nearly equal size) is one tap
+/// program over the `Cin·kh·kw` taps, summed 4 input channels at a time (16
+/// in wide-register builds; all of them at once when there is a single block
+/// of output channels).
 ///
 /// - Parameters:
 ///   - input: `[N, Cin, H, W]`.
@@ -404,9 +406,9 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 /// block owns a disjoint set of weights. Either way the order of every sum is fixed by
 /// the geometry, so the result does not depend on `threads`. The bias
 /// gradient is summed from the copies of the gradient that the
-/// channel-vector and Winograd kernels make anyway (by pixel, per block, the
-/// blocks in order); after the pixel-vector kernel, in a pass of its own (16
-/// lane-wise partial sums per channel).
+/// channel-vector and Winograd kernels make anyway (per parallel block, the
+/// blocks then added in order); after the pixel-vector kernel, in a pass of
+/// its own (16 lane-wise partial sums per channel).
 ///
 /// 3×3 stride-1 geometries for which ``winogradWeightGradientPays(for:)``
 /// use Winograd F(2×2, 3×3) for the weight gradient instead

@@ -95,7 +95,8 @@ func winogradWeightGradientPays(for g: Conv2DGeometry) -> Bool {
 /// (``transformInputTiles(rows:count:destination:sweepTiles:)`` for
 /// every block of 16 input channels,
 /// ``transformGradientTiles(_:rowStride:count:destination:sweepTiles:)``
-/// for every output channel, `winogradGradientOutputGroup` at a time) and
+/// for every output channel, in evenly split groups of at most
+/// `winogradGradientOutputGroup`) and
 /// then multiplied
 /// (``accumulateTileProducts(outputs:vectors:scalars:scalarStride:tiles:sums:)``).
 /// Input channels beyond `Cin` (up to a multiple of 16) are zero lanes, so

@@ -141,11 +141,15 @@ private let geometries: [Conv2DGeometry] = [
     // split 3 + 2 in the pixel-vector weight gradient.
     Conv2DGeometry(batch: 2, inputChannels: 5, inputHeight: 6, inputWidth: 75, outputChannels: 3, kernelSize: 3, padding: 1),
     Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 7, inputWidth: 40, outputChannels: 2, kernelSize: 5, padding: 2),
-    // A last block of 3 output channels after a full one, summed over two
-    // sweeps of input channels (the wide blocks' accumulate path): sweeps of
-    // 4 input channels in the baseline build, of 16 in wide-register builds.
+    // Several blocks of output channels summed over two or more sweeps of
+    // input channels (4 per sweep in the baseline build, 16 in wide-register
+    // builds); 7 outputs split 3 + 4 in wide builds, so the 3-channel block
+    // takes the 32-pixel blocks' accumulate path.
     Conv2DGeometry(batch: 1, inputChannels: 6, inputHeight: 5, inputWidth: 40, outputChannels: 9, kernelSize: 3, padding: 1),
-    Conv2DGeometry(batch: 1, inputChannels: 20, inputHeight: 7, inputWidth: 70, outputChannels: 9, kernelSize: 3, stride: 2, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 20, inputHeight: 7, inputWidth: 70, outputChannels: 7, kernelSize: 3, stride: 2, padding: 1),
+    // The channel-vector weight gradient with lanes beyond Cout (13 of 16),
+    // batch 2, and blocks of 5 rows swept 3 + 2 (its bias sums included).
+    Conv2DGeometry(batch: 2, inputChannels: 3, inputHeight: 80, inputWidth: 300, outputChannels: 13, kernelSize: 3, stride: 2, padding: 1),
 ] + winogradGeometries
 
 /// 3×3 stride-1 geometries on which the weight gradient takes the Winograd
