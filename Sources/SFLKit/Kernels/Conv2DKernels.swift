@@ -94,11 +94,11 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
     defer { packedBias.deallocate() }
     packedBias.initialize(repeating: 0, count: outputBlocks * block)
     for ob in 0..<outputBlocks {
-        for o in outputRange(ob) {
-            for ct in 0..<programLength {
-                packed[(ob * programLength + ct) * block + o - outputRange(ob).lowerBound] = weight[o * programLength + ct]
-            }
-            packedBias[ob * block + o - outputRange(ob).lowerBound] = bias?[o] ?? 0
+        let channels = outputRange(ob)
+        for o in channels {
+            let slot = o - channels.lowerBound
+            for ct in 0..<programLength { packed[(ob * programLength + ct) * block + slot] = weight[o * programLength + ct] }
+            packedBias[ob * block + slot] = bias?[o] ?? 0
         }
     }
 
@@ -152,10 +152,10 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
                     // Output blocks outside, pixels inside: each block's stores
                     // stream along two rows instead of touching every channel.
                     for ob in 0..<outputBlocks {
-                        let outputs = outputRange(ob).count
+                        let channels = outputRange(ob), outputs = channels.count
                         let blockWeights = weights + (ob * programLength + first) * block
                         let blockBias = biases.map { $0 + ob * block }, accumulate = c0 > 0
-                        let rowOutput = out.base + ((n * cout + outputRange(ob).lowerBound) * ho + y) * wo
+                        let rowOutput = out.base + ((n * cout + channels.lowerBound) * ho + y) * wo
                         let rectifyHere = rectify && c0 + channelGroup >= cin
                         var x0 = 0
                         if outputs <= wideGatherChannels {
@@ -295,8 +295,9 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                         offsets[t] = (o * rows - k) * rowWidth - m
                         let ky = rho + k * sy, kx = p + m * sx
                         for ib in 0..<inputBlocks {
-                            for c in inputRange(ib) {
-                                packed[(ib * totalTaps + t) * block + c - inputRange(ib).lowerBound] =
+                            let channels = inputRange(ib)
+                            for c in channels {
+                                packed[(ib * totalTaps + t) * block + c - channels.lowerBound] =
                                     weight[((o * cin + c) * kh + ky) * kw + kx]
                             }
                         }
@@ -330,8 +331,8 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                 // Channel blocks outside, as below (conv2's input gradient,
                 // 1 thread native: 5.1 → 3.1 ms).
                 for ib in 0..<inputBlocks {
-                    let outputs = inputRange(ib).count
-                    let destination = out.base + ((n * cin + inputRange(ib).lowerBound) * h + i) * w
+                    let channels = inputRange(ib), outputs = channels.count
+                    let destination = out.base + ((n * cin + channels.lowerBound) * h + i) * w
                     var u0 = 0
                     while u0 < (w + 1) / 2 {
                         for e in 0..<2 {
@@ -360,8 +361,8 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                 // stream along a few rows instead of touching every channel
                 // (conv4's input gradient, 1 thread native: 2.5 → 1.7 ms).
                 for ib in 0..<inputBlocks {
-                    let outputs = inputRange(ib).count
-                    let destination = out.base + ((n * cin + inputRange(ib).lowerBound) * h + i) * w
+                    let channels = inputRange(ib), outputs = channels.count
+                    let destination = out.base + ((n * cin + channels.lowerBound) * h + i) * w
                     var q0 = columns.lowerBound
                     while q0 < columns.upperBound {
                         let lanes = min(kernelVectorWidth, columns.upperBound - q0)
@@ -449,7 +450,7 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
                                  weightGradient: weightGradient, geometry: g, threads: threads)
     // The pixel-vector kernel leaves the bias gradient to a pass of its own.
     if let biasGradient {
-        let ho = g.outputHeight, wo = g.outputWidth, cout = g.outputChannels
+        let ho = g.outputHeight, wo = g.outputWidth
         let bias = SendablePointer(biasGradient)
         Parallel.forEachBlock(cout, threads: threads) { o in
             var total = SIMD16<S>()

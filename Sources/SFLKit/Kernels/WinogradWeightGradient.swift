@@ -214,7 +214,8 @@ func conv2DWeightGradientWinograd<S: TensorScalar>(input: UnsafePointer<S>, outp
                     }
                 }
                 for groupIndex in 0..<outputGroups {
-                    let o0 = groupIndex * cout / outputGroups, group = (groupIndex + 1) * cout / outputGroups - o0
+                    let groupRange = Parallel.range(of: groupIndex, splitting: cout, into: outputGroups)
+                    let o0 = groupRange.lowerBound, group = groupRange.count
                     for o in 0..<group {
                         transformGradientTiles(gradientRowCopies + (o0 + o) * 4 * sweep, rowStride: 2 * sweep,
                                                count: count, destination: transformedGradient + o * 16 * sweep,
