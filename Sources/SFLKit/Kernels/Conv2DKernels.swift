@@ -48,6 +48,8 @@ private let weightGradientBlocks = 16
 /// 3×3 stride-1 geometries with at least 8 input and output channels use
 /// Winograd F(4×4, 3×3)
 /// (``conv2DForwardWinograd4x4(input:weight:bias:output:geometry:threads:rectify:inputMask:)``).
+/// Other stride-1 geometries read the input in place
+/// (``conv2DForwardStrideOne(input:weights:output:geometry:threads:rectify:)``).
 /// Otherwise each parallel block copies the input rows it needs, a few output
 /// rows at a time, into zero-padded phase planes (``PhasePlaneLayout``), and
 /// each block of 16 output pixels (32 when there are at most
@@ -76,31 +78,16 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
                                  rectify: rectify)
         return
     }
+    let weights = GatherWeights(weight: weight, bias: bias, geometry: g)
+    defer { weights.deallocate() }
+    if g.strideX == 1 && g.strideY == 1 {
+        conv2DForwardStrideOne(input: input, weights: weights, output: output, geometry: g, threads: threads, rectify: rectify)
+        return
+    }
     let taps = g.kernelHeight * g.kernelWidth
     let cin = g.inputChannels, cout = g.outputChannels, block = gatherChannelBlock
-    let outputBlocks = (cout + block - 1) / block
-    let programLength = cin * taps
-
-    // Output channels in blocks of nearly equal size (32 as 5 + 5 + 6 + 5 +
-    // 5 + 6 rather than 6 × 5 + 2, whose 4 accumulators would wait on the
-    // multiply-add latency). Weights as [outputBlock][c][ky·kw + kx][block
-    // channels], zero in the slots beyond a block's channels.
-    @inline(__always) func outputRange(_ ob: Int) -> Range<Int> { Parallel.range(of: ob, splitting: cout, into: outputBlocks) }
-    let packedCount = outputBlocks * programLength * block
-    let packed = UnsafeMutablePointer<S>.allocate(capacity: packedCount)
-    defer { packed.deallocate() }
-    packed.initialize(repeating: 0, count: packedCount)
-    let packedBias = UnsafeMutablePointer<S>.allocate(capacity: outputBlocks * block)
-    defer { packedBias.deallocate() }
-    packedBias.initialize(repeating: 0, count: outputBlocks * block)
-    for ob in 0..<outputBlocks {
-        let channels = outputRange(ob)
-        for o in channels {
-            let slot = o - channels.lowerBound
-            for ct in 0..<programLength { packed[(ob * programLength + ct) * block + slot] = weight[o * programLength + ct] }
-            packedBias[ob * block + slot] = bias?[o] ?? 0
-        }
-    }
+    let outputBlocks = weights.outputBlocks, programLength = weights.programLength
+    @inline(__always) func outputRange(_ ob: Int) -> Range<Int> { weights.outputRange(ob) }
 
     // Each block packs the input rows of `forwardRowChunk` output rows at a
     // time into its own phase planes [c][phase][local row][planeWidth], which
@@ -127,8 +114,8 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
     let scratch = ScratchBuffers.take(S.self, count: blocks * cin * localChannel)
     defer { ScratchBuffers.give(scratch) }
     let out = SendablePointer(output), scratchBase = SendablePointer(scratch)
-    let weights = UnsafePointer(packed)
-    let biases = bias == nil ? nil : UnsafePointer(packedBias), program = UnsafePointer(offsets)
+    let packed = UnsafePointer(weights.values)
+    let biases = bias == nil ? nil : UnsafePointer(weights.bias), program = UnsafePointer(offsets)
     Parallel.forEachBlock(blocks, threads: threads) { rowBlock in
         let n = rowBlock / rowBlocks
         let planes = scratchBase.base + rowBlock * cin * localChannel
@@ -153,7 +140,7 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
                     // stream along two rows instead of touching every channel.
                     for ob in 0..<outputBlocks {
                         let channels = outputRange(ob), outputs = channels.count
-                        let blockWeights = weights + (ob * programLength + first) * block
+                        let blockWeights = packed + (ob * programLength + first) * block
                         let blockBias = biases.map { $0 + ob * block }, accumulate = c0 > 0
                         let rowOutput = out.base + ((n * cout + channels.lowerBound) * ho + y) * wo
                         let rectifyHere = rectify && c0 + channelGroup >= cin

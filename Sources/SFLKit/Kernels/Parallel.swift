@@ -19,10 +19,32 @@ enum Parallel {
     ///   different blocks.
     @inline(__always)
     static func forEachBlock(_ blocks: Int, threads: Int, _ body: (Int) -> Void) {
+        forEachBlock(blocks, threads: threads) { block, _ in body(block) }
+    }
+
+    /// The number of workers the `(block, worker)` form of `forEachBlock`
+    /// runs `blocks` blocks on: `min(threads, blocks)`, at least 1.
+    @inline(__always)
+    static func workers(for blocks: Int, threads: Int) -> Int {
+        max(1, min(threads, blocks))
+    }
+
+    /// Calls `body(block, worker)` once for every block in `0..<blocks`, on
+    /// up to `threads` threads at once, where `worker` (in
+    /// `0..<workers(for: blocks, threads: threads)`) is the same for all the
+    /// blocks one thread runs, one after another.
+    ///
+    /// Kernels index their per-block scratch by `worker` rather than by
+    /// `block`: each thread then reuses one region, which stays in its core's
+    /// level-2 cache, instead of writing a cold region for every block.
+    /// Whatever the block computes must not depend on `worker` (results stay
+    /// independent of `threads`).
+    @inline(__always)
+    static func forEachBlock(_ blocks: Int, threads: Int, _ body: (_ block: Int, _ worker: Int) -> Void) {
         if blocks <= 0 { return }
-        let workers = min(max(threads, 1), blocks)
+        let workers = workers(for: blocks, threads: threads)
         if workers == 1 {
-            for block in 0..<blocks { body(block) }
+            for block in 0..<blocks { body(block, 0) }
             return
         }
         withoutActuallyEscaping(body) { body in
@@ -30,7 +52,7 @@ enum Parallel {
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 var block = worker
                 while block < blocks {
-                    shared.value(block)
+                    shared.value(block, worker)
                     block += workers
                 }
             }
