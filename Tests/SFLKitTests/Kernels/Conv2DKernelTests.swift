@@ -183,6 +183,19 @@ private let paperWidthGeometry = Conv2DGeometry(batch: 1, inputChannels: 16, inp
 private let paperLastLayerGeometry = Conv2DGeometry(batch: 1, inputChannels: 32, inputHeight: 17, inputWidth: 300,
                                                     outputChannels: 3, kernelSize: 3, padding: 1)
 
+/// Stride-1 geometries wide and tall enough for every route of the in-place
+/// forward pass: register blocks read from the input (32-pixel blocks with
+/// at most 3 output channels in wide-register builds, then 16-pixel ones),
+/// the strips at both ends of the rows, the padded rows' middles, several
+/// row blocks per image, and input channels in groups of 4 with a partial
+/// last group (7 = 4 + 3, 9 = 4 + 4 + 1).
+private let inPlaceForwardGeometries: [Conv2DGeometry] = [
+    Conv2DGeometry(batch: 2, inputChannels: 7, inputHeight: 40, inputWidth: 101, outputChannels: 3, kernelSize: 5, padding: 2),
+    Conv2DGeometry(batch: 1, inputChannels: 9, inputHeight: 35, inputWidth: 64, outputChannels: 2, kernelSize: 3, padding: 0),
+    Conv2DGeometry(batch: 1, inputChannels: 6, inputHeight: 23, inputWidth: 90, outputChannels: 7, kernelHeight: 3, kernelWidth: 5,
+                   strideY: 1, strideX: 1, padTop: 2, padBottom: 0, padLeft: 3, padRight: 1),
+]
+
 @Suite("Conv2D kernels")
 struct Conv2DKernelTests {
     @Test("Double kernels match the naive loops", arguments: geometries)
@@ -195,6 +208,25 @@ struct Conv2DKernelTests {
         #expect(relativeError(fast.inputGradient, NaiveConvolution.inputGradient(gradient, weight, g)) < 1e-12)
         #expect(relativeError(fast.weightGradient, expectedWeight.weight) < 1e-12)
         #expect(relativeError(fast.biasGradient, expectedWeight.bias) < 1e-12)
+    }
+
+    @Test("In-place stride-1 forward matches the naive loops, with and without the fused ReLU, for any thread count",
+          arguments: inPlaceForwardGeometries)
+    func inPlaceForwardMatchesNaive(_ g: Conv2DGeometry) {
+        let input = randomValues(g.inputCount, seed: 31), weight = randomValues(g.weightCount, seed: 32)
+        let bias = randomValues(g.outputChannels, seed: 33)
+        let expected = NaiveConvolution.forward(input, weight, bias, g)
+        for rectify in [false, true] {
+            var output = [Double](repeating: .nan, count: g.outputCount)
+            conv2DForward(input: input, weight: weight, bias: bias, output: &output, geometry: g, threads: 2, rectify: rectify)
+            #expect(relativeError(output, rectify ? expected.map { max($0, 0) } : expected) < 1e-12)
+        }
+        let single = (input.map(Float.init), weight.map(Float.init), bias.map(Float.init))
+        var one = [Float](repeating: .nan, count: g.outputCount), three = one
+        conv2DForward(input: single.0, weight: single.1, bias: single.2, output: &one, geometry: g, threads: 1, rectify: true)
+        conv2DForward(input: single.0, weight: single.1, bias: single.2, output: &three, geometry: g, threads: 3, rectify: true)
+        #expect(three.map(\.bitPattern) == one.map(\.bitPattern))
+        #expect(relativeError(one.map(Double.init), expected.map { max($0, 0) }) < 1e-4)
     }
 
     @Test("Forward without bias adds nothing")
