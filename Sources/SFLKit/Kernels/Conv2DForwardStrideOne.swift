@@ -10,67 +10,19 @@
 // inside the image is a gather over the input tensor itself, a few input
 // channels per sweep so that the rows one sweep streams through are few (all
 // 32 channels' rows at once were twice as slow: too many pages and streams
-// at a time). Only the pixels near the border — whose taps reach the zero
-// padding — go through a small zero-padded strip of the few columns they read.
+// at a time). Only the pixels near the border — the first 16 of a row when
+// there is left padding, the last few, and the rows whose taps reach the
+// padding rows — go through small zero-padded strips of the columns they read.
 
 /// Input channels the stride-1 forward pass sums in place per sweep over the
 /// rows of a block: each sweep streams `kh` rows of that many channels
-/// through the caches. On the paper's last layer (32 → 3), 4 channels per sweep took
-/// 0.7–1.0 ms with 2 threads, 8 took 1.0–1.1 ms and all 32 took 1.3–1.7 ms.
+/// through the caches. On the paper's last layer (32 → 3), the in-place
+/// part alone took 0.7–1.0 ms with 2 threads at 4 channels per sweep,
+/// 1.0–1.1 ms at 8 and 1.3–1.7 ms with all 32 (min to median of 6 rounds).
 private let strideOneChannelGroup = 4
 
 /// Parallel blocks of output rows per image.
 private let strideOneRowBlocks = 16
-
-/// The weights of a convolution packed for the gather register blocks:
-/// output channels in blocks of nearly equal size (32 as 5 + 5 + 6 + 5 + 5 +
-/// 6 rather than 6 × 5 + 2, whose 4 accumulators would wait on the
-/// multiply-add latency), stored `[outputBlock][c][ky·kw + kx][B]` with
-/// `B = gatherChannelBlock` and zeros in the slots beyond a block's channels.
-struct GatherWeights<S: TensorScalar> {
-    /// Blocks of output channels.
-    let outputBlocks: Int
-    /// Taps per output channel (`Cin·kh·kw`).
-    let programLength: Int
-    /// Output channels.
-    private let outputChannels: Int
-    /// `outputBlocks · programLength · B` weights.
-    let values: UnsafeMutablePointer<S>
-    /// `outputBlocks · B` biases (zeros without a bias).
-    let bias: UnsafeMutablePointer<S>
-
-    /// Packs `weight` (`[Cout, Cin, kh, kw]`) and `bias` (`[Cout]` or `nil`)
-    /// of `geometry`; release with ``deallocate()``.
-    init(weight: UnsafePointer<S>, bias: UnsafePointer<S>?, geometry g: Conv2DGeometry) {
-        let block = gatherChannelBlock
-        outputChannels = g.outputChannels
-        outputBlocks = (g.outputChannels + block - 1) / block
-        programLength = g.inputChannels * g.kernelHeight * g.kernelWidth
-        let count = outputBlocks * programLength * block
-        values = UnsafeMutablePointer<S>.allocate(capacity: count)
-        values.initialize(repeating: 0, count: count)
-        self.bias = UnsafeMutablePointer<S>.allocate(capacity: outputBlocks * block)
-        self.bias.initialize(repeating: 0, count: outputBlocks * block)
-        for ob in 0..<outputBlocks {
-            let channels = outputRange(ob)
-            for o in channels {
-                let slot = o - channels.lowerBound
-                for tap in 0..<programLength { values[(ob * programLength + tap) * block + slot] = weight[o * programLength + tap] }
-                self.bias[ob * block + slot] = bias?[o] ?? 0
-            }
-        }
-    }
-
-    /// The output channels of block `ob`.
-    @inline(__always)
-    func outputRange(_ ob: Int) -> Range<Int> { Parallel.range(of: ob, splitting: outputChannels, into: outputBlocks) }
-
-    /// Frees the packed weights.
-    func deallocate() {
-        values.deallocate()
-        bias.deallocate()
-    }
-}
 
 /// The shape of a strip of ``conv2DForwardStrideOne(input:weights:output:geometry:threads:rectify:)``:
 /// `[c][strip row][width]`, the columns that the 16-pixel gathers of a range

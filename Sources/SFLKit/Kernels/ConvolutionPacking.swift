@@ -195,3 +195,53 @@ func padOutputGradient<S: TensorScalar>(_ gradient: UnsafePointer<S>, mask: Unsa
         (plane + (topRows + height) * rowWidth).initialize(repeating: 0, count: (rows - topRows - height) * rowWidth)
     }
 }
+
+/// The weights of a convolution packed for the gather register blocks:
+/// output channels in blocks of nearly equal size (32 as 5 + 5 + 6 + 5 + 5 +
+/// 6 rather than 6 × 5 + 2, whose 4 accumulators would wait on the
+/// multiply-add latency), stored `[outputBlock][c][ky·kw + kx][B]` with
+/// `B = gatherChannelBlock` and zeros in the slots beyond a block's channels.
+struct GatherWeights<S: TensorScalar> {
+    /// Blocks of output channels.
+    let outputBlocks: Int
+    /// Taps per output channel (`Cin·kh·kw`).
+    let programLength: Int
+    /// Output channels.
+    private let outputChannels: Int
+    /// `outputBlocks · programLength · B` weights.
+    let values: UnsafeMutablePointer<S>
+    /// `outputBlocks · B` biases (zeros without a bias).
+    let bias: UnsafeMutablePointer<S>
+
+    /// Packs `weight` (`[Cout, Cin, kh, kw]`) and `bias` (`[Cout]` or `nil`)
+    /// of `geometry`; release with ``deallocate()``.
+    init(weight: UnsafePointer<S>, bias: UnsafePointer<S>?, geometry g: Conv2DGeometry) {
+        let block = gatherChannelBlock
+        outputChannels = g.outputChannels
+        outputBlocks = (g.outputChannels + block - 1) / block
+        programLength = g.inputChannels * g.kernelHeight * g.kernelWidth
+        let count = outputBlocks * programLength * block
+        values = UnsafeMutablePointer<S>.allocate(capacity: count)
+        values.initialize(repeating: 0, count: count)
+        self.bias = UnsafeMutablePointer<S>.allocate(capacity: outputBlocks * block)
+        self.bias.initialize(repeating: 0, count: outputBlocks * block)
+        for ob in 0..<outputBlocks {
+            let channels = outputRange(ob)
+            for o in channels {
+                let slot = o - channels.lowerBound
+                for tap in 0..<programLength { values[(ob * programLength + tap) * block + slot] = weight[o * programLength + tap] }
+                self.bias[ob * block + slot] = bias?[o] ?? 0
+            }
+        }
+    }
+
+    /// The output channels of block `ob`.
+    @inline(__always)
+    func outputRange(_ ob: Int) -> Range<Int> { Parallel.range(of: ob, splitting: outputChannels, into: outputBlocks) }
+
+    /// Frees the packed weights.
+    func deallocate() {
+        values.deallocate()
+        bias.deallocate()
+    }
+}
