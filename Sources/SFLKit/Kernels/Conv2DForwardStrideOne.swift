@@ -58,7 +58,7 @@ struct EdgeStrip {
 /// ``strideOneChannelGroup`` over all the block's rows before the next group
 /// adds to them. The pixels at either end of the rows run 16 at a time in
 /// one sweep over all channels, from two *edge strips* that the block fills
-/// first: `[c][input row][columns]` with the columns those pixels read, for
+/// after its in-place sweeps: `[c][input row][columns]` with the columns those pixels read, for
 /// all the input rows of the block, zero outside the image. The middle of a
 /// row whose taps reach the padding rows (the first and last rows of an
 /// image with padding) goes through a strip of its own in the same way.

@@ -34,9 +34,10 @@ enum Parallel {
     /// `0..<workers(for: blocks, threads: threads)`) is the same for all the
     /// blocks one thread runs, one after another.
     ///
-    /// Kernels index their per-block scratch by `worker` rather than by
-    /// `block`: each thread then reuses one region, which stays in its core's
-    /// level-2 cache, instead of writing a cold region for every block.
+    /// A kernel can index its per-block scratch by `worker` rather than by
+    /// `block` (the stride-1 forward pass's edge strips do): each thread then
+    /// reuses one region, which stays in its core's cache, and the scratch
+    /// is `workers` regions instead of `blocks`.
     /// Whatever the block computes must not depend on `worker` (results stay
     /// independent of `threads`).
     @inline(__always)
