@@ -133,7 +133,6 @@ func conv2DForwardStrideOne<S: TensorScalar>(input: UnsafePointer<S>, weights: G
     defer { ScratchBuffers.give(scratch) }
     let out = SendablePointer(output), scratchBase = SendablePointer(scratch)
     let packed = UnsafePointer(weights.values), biases = UnsafePointer(weights.bias)
-    let programBase = UnsafePointer(programs)
     Parallel.forEachBlock(blocks, threads: threads) { rowBlock, worker in
         let n = rowBlock / rowBlocks
         let rows = Parallel.range(of: rowBlock % rowBlocks, splitting: ho, into: rowBlocks)
@@ -211,7 +210,7 @@ func conv2DForwardStrideOne<S: TensorScalar>(input: UnsafePointer<S>, weights: G
                     var x = leftEnd
                     while x < inPlaceEnd {
                         let pixels = x < wideEnd ? registerPixels : lanes
-                        gather(ob, source: origin + x, program: programBase + first, first: first, count: count,
+                        gather(ob, source: origin + x, program: UnsafePointer(inPlaceProgram) + first, first: first, count: count,
                                y: y, x: x, pixels: pixels)
                         x += pixels
                     }
@@ -226,11 +225,11 @@ func conv2DForwardStrideOne<S: TensorScalar>(input: UnsafePointer<S>, weights: G
         if right.pixels > 0 { fill(right, rightStrip, firstRow: firstInputRow, count: inputRows) }
         for y in rows {
             let stripRow = y - rows.lowerBound
-            gatherStrip(left, leftStrip, program: programBase + programLength, stripRow: stripRow, y: y)
-            gatherStrip(right, rightStrip, program: programBase + 2 * programLength, stripRow: stripRow, y: y)
+            gatherStrip(left, leftStrip, program: UnsafePointer(leftProgram), stripRow: stripRow, y: y)
+            gatherStrip(right, rightStrip, program: UnsafePointer(rightProgram), stripRow: stripRow, y: y)
             if !insideRows.contains(y) && middle.pixels > 0 {
                 fill(middle, middleStrip, firstRow: y - g.padTop, count: kh)
-                gatherStrip(middle, middleStrip, program: programBase + 3 * programLength, stripRow: 0, y: y)
+                gatherStrip(middle, middleStrip, program: UnsafePointer(middleProgram), stripRow: 0, y: y)
             }
         }
     }

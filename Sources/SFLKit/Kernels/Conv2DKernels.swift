@@ -87,7 +87,6 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
     let taps = g.kernelHeight * g.kernelWidth
     let cin = g.inputChannels, cout = g.outputChannels, block = gatherChannelBlock
     let outputBlocks = weights.outputBlocks, programLength = weights.programLength
-    @inline(__always) func outputRange(_ ob: Int) -> Range<Int> { weights.outputRange(ob) }
 
     // Each block packs the input rows of `forwardRowChunk` output rows at a
     // time into its own phase planes [c][phase][local row][planeWidth], which
@@ -139,7 +138,7 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
                     // Output blocks outside, pixels inside: each block's stores
                     // stream along two rows instead of touching every channel.
                     for ob in 0..<outputBlocks {
-                        let channels = outputRange(ob), outputs = channels.count
+                        let channels = weights.outputRange(ob), outputs = channels.count
                         let blockWeights = packed + (ob * programLength + first) * block
                         let blockBias = biases.map { $0 + ob * block }, accumulate = c0 > 0
                         let rowOutput = out.base + ((n * cout + channels.lowerBound) * ho + y) * wo
