@@ -78,6 +78,13 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
                                  rectify: rectify)
         return
     }
+    if channelVectorForwardApplies(to: g) {
+        let weights = ChannelVectorWeights(weight: weight, bias: bias, geometry: g)
+        defer { weights.deallocate() }
+        conv2DForwardByChannelVectors(input: input, weights: weights, output: output, geometry: g, threads: threads,
+                                      rectify: rectify)
+        return
+    }
     let weights = GatherWeights(weight: weight, bias: bias, geometry: g)
     defer { weights.deallocate() }
     if g.strideX == 1 && g.strideY == 1 {
@@ -263,15 +270,12 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
         }
     }
     let totalTaps = programStart[sy * sx]
-    // Input channels in blocks of nearly equal size, as in the forward pass.
-    let inputBlocks = (cin + block - 1) / block
-    @inline(__always) func inputRange(_ ib: Int) -> Range<Int> { Parallel.range(of: ib, splitting: cin, into: inputBlocks) }
+    // Tap t's offset, and the index of its weight for input channel 0
+    // (channel c adds c·kh·kw).
     let offsets = UnsafeMutablePointer<Int>.allocate(capacity: max(totalTaps, 1))
     defer { offsets.deallocate() }
-    let packedCount = max(inputBlocks * totalTaps * block, 1)
-    let packed = UnsafeMutablePointer<S>.allocate(capacity: packedCount)
-    defer { packed.deallocate() }
-    packed.initialize(repeating: 0, count: packedCount)
+    let weightIndex = UnsafeMutablePointer<Int>.allocate(capacity: max(totalTaps, 1))
+    defer { weightIndex.deallocate() }
     for rho in 0..<sy {
         for p in 0..<sx {
             var t = programStart[rho * sx + p]
@@ -279,17 +283,34 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                 for k in 0..<rowTaps(rho) {
                     for m in 0..<columnTaps(p) {
                         offsets[t] = (o * rows - k) * rowWidth - m
-                        let ky = rho + k * sy, kx = p + m * sx
-                        for ib in 0..<inputBlocks {
-                            let channels = inputRange(ib)
-                            for c in channels {
-                                packed[(ib * totalTaps + t) * block + c - channels.lowerBound] =
-                                    weight[((o * cin + c) * kh + ky) * kw + kx]
-                            }
-                        }
+                        weightIndex[t] = (o * cin * kh + rho + k * sy) * kw + p + m * sx
                         t += 1
                     }
                 }
+            }
+        }
+    }
+    if channelVectorInputGradientApplies(to: g) {
+        let program = InputGradientProgram(gradient: padded, rows: rows, rowWidth: rowWidth, leftPad: leftPad, topRows: topRows,
+                                           programStart: programStart, offsets: offsets, weightIndex: weightIndex,
+                                           columns: (0..<sx).map(columnRange))
+        inputGradientByChannelVectors(program: program, weight: weight, inputGradient: inputGradient, geometry: g,
+                                      threads: threads)
+        return
+    }
+
+    // Input channels in blocks of nearly equal size, as in the forward pass.
+    let inputBlocks = (cin + block - 1) / block
+    @inline(__always) func inputRange(_ ib: Int) -> Range<Int> { Parallel.range(of: ib, splitting: cin, into: inputBlocks) }
+    let packedCount = max(inputBlocks * totalTaps * block, 1)
+    let packed = UnsafeMutablePointer<S>.allocate(capacity: packedCount)
+    defer { packed.deallocate() }
+    packed.initialize(repeating: 0, count: packedCount)
+    for t in 0..<totalTaps {
+        for ib in 0..<inputBlocks {
+            let channels = inputRange(ib)
+            for c in channels {
+                packed[(ib * totalTaps + t) * block + c - channels.lowerBound] = weight[weightIndex[t] + c * kh * kw]
             }
         }
     }

@@ -412,3 +412,82 @@ func broadcastTapsDispatch<S: TensorScalar>(taps: Int, gradient: UnsafePointer<S
     default: preconditionFailure("broadcastTaps: no register block for \(taps) taps")
     }
 }
+
+/// Adds a run of taps to up to six pixels' channel vectors, with the pixels'
+/// input scalars broadcast: `sums[p·sumsStride ..< p·sumsStride + 16] +=
+/// Σ_{t < count} weights[16t ..< 16t + 16] · source[p·pixelStride + offsets[t]]`
+/// for `p < pixels ≤ 6`, starting from zeros instead of the current sums
+/// when `accumulate` is false.
+///
+/// This is the forward pass with the 16 lanes holding 16 output channels
+/// (``conv2DForwardByChannelVectors(input:weights:output:geometry:threads:rectify:)``),
+/// and the strided input gradient with 16 input channels in the lanes: the
+/// source is read where it lies, one scalar per pixel and tap, whatever the
+/// stride, and `sums` is a pixel-major row of partial sums.
+///
+/// - Requires: every addressed scalar readable; the sums writable.
+@inline(__always)
+func broadcastPixels<S: TensorScalar, Pixels: BlockCount>(
+    pixels _: Pixels.Type, source: UnsafePointer<S>, pixelStride: Int, offsets: UnsafePointer<Int>,
+    weights: UnsafePointer<S>, count: Int, sums: UnsafeMutablePointer<S>, sumsStride: Int, accumulate: Bool
+) {
+    let pixels = Pixels.value, lanes = kernelVectorWidth
+    @inline(__always) func initial(_ p: Int) -> SIMD16<S> {
+        accumulate && pixels > p ? loadVector(sums + p * sumsStride) : SIMD16<S>()
+    }
+    var s0 = initial(0), s1 = initial(1), s2 = initial(2), s3 = initial(3), s4 = initial(4), s5 = initial(5)
+    let p0 = source, p1 = source + pixelStride, p2 = source + 2 * pixelStride
+    let p3 = source + 3 * pixelStride, p4 = source + 4 * pixelStride, p5 = source + 5 * pixelStride
+    var w = weights
+    for t in 0..<count {
+        let offset = offsets[t]
+        let v = loadVector(w)
+        multiplyAdd(&s0, v, SIMD16(repeating: p0[offset]))
+        if pixels > 1 { multiplyAdd(&s1, v, SIMD16(repeating: p1[offset])) }
+        if pixels > 2 { multiplyAdd(&s2, v, SIMD16(repeating: p2[offset])) }
+        if pixels > 3 { multiplyAdd(&s3, v, SIMD16(repeating: p3[offset])) }
+        if pixels > 4 { multiplyAdd(&s4, v, SIMD16(repeating: p4[offset])) }
+        if pixels > 5 { multiplyAdd(&s5, v, SIMD16(repeating: p5[offset])) }
+        w += lanes
+    }
+    storeVector(s0, to: sums)
+    if pixels > 1 { storeVector(s1, to: sums + sumsStride) }
+    if pixels > 2 { storeVector(s2, to: sums + 2 * sumsStride) }
+    if pixels > 3 { storeVector(s3, to: sums + 3 * sumsStride) }
+    if pixels > 4 { storeVector(s4, to: sums + 4 * sumsStride) }
+    if pixels > 5 { storeVector(s5, to: sums + 5 * sumsStride) }
+}
+
+/// ``broadcastPixels(pixels:source:pixelStride:offsets:weights:count:sums:sumsStride:accumulate:)``
+/// over a run of `pixels` pixels (any count), in register blocks of
+/// ``broadcastTapBlock`` pixels (the same 12 or 8 accumulator registers as
+/// the weight gradient's taps) and a smaller last block; `accumulate` is
+/// made a compile-time constant.
+@inline(__always)
+func broadcastPixelRun<S: TensorScalar>(pixels: Int, source: UnsafePointer<S>, pixelStride: Int, offsets: UnsafePointer<Int>,
+                                        weights: UnsafePointer<S>, count: Int, sums: UnsafeMutablePointer<S>,
+                                        sumsStride: Int, accumulate: Bool) {
+    @inline(__always) func run<Pixels: BlockCount>(_ block: Pixels.Type, _ p: Int, accumulate: Bool) {
+        broadcastPixels(pixels: block, source: source + p * pixelStride, pixelStride: pixelStride, offsets: offsets,
+                        weights: weights, count: count, sums: sums + p * sumsStride, sumsStride: sumsStride,
+                        accumulate: accumulate)
+    }
+    @inline(__always) func dispatch(accumulate: Bool) {
+        var p = 0
+        while p < pixels {
+            let block = min(broadcastTapBlock, pixels - p)
+            switch block {
+            #if SFLKIT_WIDE_REGISTERS   // the baseline build's blocks stop at 2: no dead copies
+            case 6: run(BlockOf6.self, p, accumulate: accumulate)
+            case 5: run(BlockOf5.self, p, accumulate: accumulate)
+            case 4: run(BlockOf4.self, p, accumulate: accumulate)
+            case 3: run(BlockOf3.self, p, accumulate: accumulate)
+            #endif
+            case 2: run(BlockOf2.self, p, accumulate: accumulate)
+            default: run(BlockOf1.self, p, accumulate: accumulate)
+            }
+            p += block
+        }
+    }
+    if accumulate { dispatch(accumulate: true) } else { dispatch(accumulate: false) }
+}

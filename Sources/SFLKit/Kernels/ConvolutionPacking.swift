@@ -245,3 +245,42 @@ struct GatherWeights<S: TensorScalar> {
         bias.deallocate()
     }
 }
+
+/// The weights of a convolution packed for the channel-vector forward pass
+/// (``conv2DForwardByChannelVectors(input:weights:output:geometry:threads:rectify:)``):
+/// output channels in blocks of 16, stored `[outputBlock][c][ky·kw + kx][16]`
+/// (one vector of 16 channels per tap), zero beyond the last channel.
+struct ChannelVectorWeights<S: TensorScalar> {
+    /// Blocks of 16 output channels.
+    let outputBlocks: Int
+    /// Taps per output channel (`Cin·kh·kw`).
+    let programLength: Int
+    /// `outputBlocks · programLength · 16` weights.
+    let values: UnsafeMutablePointer<S>
+    /// `outputBlocks · 16` biases (zeros without a bias).
+    let bias: UnsafeMutablePointer<S>
+
+    /// Packs `weight` (`[Cout, Cin, kh, kw]`) and `bias` (`[Cout]` or `nil`)
+    /// of `geometry`; release with ``deallocate()``.
+    init(weight: UnsafePointer<S>, bias: UnsafePointer<S>?, geometry g: Conv2DGeometry) {
+        let lanes = kernelVectorWidth
+        outputBlocks = (g.outputChannels + lanes - 1) / lanes
+        programLength = g.inputChannels * g.kernelHeight * g.kernelWidth
+        let count = outputBlocks * programLength * lanes
+        values = UnsafeMutablePointer<S>.allocate(capacity: count)
+        values.initialize(repeating: 0, count: count)
+        self.bias = UnsafeMutablePointer<S>.allocate(capacity: outputBlocks * lanes)
+        self.bias.initialize(repeating: 0, count: outputBlocks * lanes)
+        for o in 0..<g.outputChannels {
+            let ob = o / lanes, lane = o % lanes
+            for tap in 0..<programLength { values[(ob * programLength + tap) * lanes + lane] = weight[o * programLength + tap] }
+            self.bias[o] = bias?[o] ?? 0
+        }
+    }
+
+    /// Frees the packed weights.
+    func deallocate() {
+        values.deallocate()
+        bias.deallocate()
+    }
+}

@@ -200,6 +200,34 @@ func interleaveChannels<S: TensorScalar>(_ source: UnsafePointer<S>, channelStri
     }
 }
 
+/// Writes a pixel-major row of channel vectors in channel-major order:
+/// `destination[c·channelStride + x] = row[16x + c]` for `x < pixels`,
+/// `c < channels ≤ 16`. Runs of 16 pixels of 16 channels are 16×16
+/// transposes; the rest go through a transpose on the stack.
+@inline(__always)
+func storeChannelMajor<S: TensorScalar>(_ row: UnsafePointer<S>, pixels: Int, channels: Int,
+                                                to destination: UnsafeMutablePointer<S>, channelStride: Int) {
+    let lanes = kernelVectorWidth
+    var x0 = 0
+    if channels == lanes {
+        while x0 + lanes <= pixels {
+            transpose16x16(row + x0 * lanes, sourceStride: lanes, rows: lanes, to: destination + x0,
+                           destinationStride: channelStride)
+            x0 += lanes
+        }
+    }
+    guard x0 < pixels else { return }
+    withUnsafeTemporaryAllocation(of: S.self, capacity: lanes * lanes) { buffer in
+        let block = buffer.baseAddress!
+        while x0 < pixels {
+            let count = min(lanes, pixels - x0)
+            transpose16x16(row + x0 * lanes, sourceStride: lanes, rows: count, to: block, destinationStride: lanes)
+            for c in 0..<channels { (destination + c * channelStride + x0).update(from: block + c * lanes, count: count) }
+            x0 += count
+        }
+    }
+}
+
 /// Stores the first `count` of the 32 scalars `a[0], b[0], a[1], b[1], …,
 /// a[15], b[15]` to `pointer`.
 ///

@@ -196,6 +196,39 @@ private let inPlaceForwardGeometries: [Conv2DGeometry] = [
                    strideY: 1, strideX: 1, padTop: 2, padBottom: 0, padLeft: 3, padRight: 1),
 ]
 
+/// Strided geometries that take the channel-vector forward pass, covering
+/// its routes: pixels read in place in register blocks of every size, the
+/// strips at the left and right ends of the rows, whole rows through their
+/// own strip where the taps reach the padding rows (top and bottom), images
+/// too small for any pixel in place, several row blocks per image, two
+/// blocks of output channels with a partial second one (28 = 16 + 12), and
+/// input channels in groups of 4 with a partial last group.
+private let channelVectorForwardGeometries: [Conv2DGeometry] = [
+    Conv2DGeometry(batch: 2, inputChannels: 32, inputHeight: 37, inputWidth: 71, outputChannels: 16, kernelSize: 3,
+                   stride: 2, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 7, inputHeight: 30, inputWidth: 50, outputChannels: 28, kernelHeight: 3, kernelWidth: 3,
+                   strideY: 2, strideX: 2, padTop: 0, padBottom: 2, padLeft: 0, padRight: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 5, inputHeight: 26, inputWidth: 41, outputChannels: 16, kernelHeight: 3, kernelWidth: 5,
+                   strideY: 2, strideX: 3, padTop: 2, padBottom: 1, padLeft: 3, padRight: 2),
+    Conv2DGeometry(batch: 2, inputChannels: 3, inputHeight: 3, inputWidth: 4, outputChannels: 12, kernelSize: 5, stride: 2, padding: 2),
+    Conv2DGeometry(batch: 1, inputChannels: 2, inputHeight: 9, inputWidth: 40, outputChannels: 16, kernelSize: 1, stride: 2),
+]
+
+/// Strided geometries whose input gradient holds input channels in the
+/// vector lanes: two blocks of channels (32) and a partial second block
+/// (28 = 16 + 12), strides 2 and 3 with asymmetric padding, a kernel
+/// smaller than the stride (phases with no taps: zero gradient), and
+/// register blocks of every size along the rows.
+private let channelVectorInputGradientGeometries: [Conv2DGeometry] = [
+    Conv2DGeometry(batch: 2, inputChannels: 32, inputHeight: 19, inputWidth: 45, outputChannels: 16, kernelSize: 3,
+                   stride: 2, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 28, inputHeight: 17, inputWidth: 40, outputChannels: 5, kernelHeight: 3, kernelWidth: 5,
+                   strideY: 2, strideX: 3, padTop: 1, padBottom: 2, padLeft: 2, padRight: 0),
+    Conv2DGeometry(batch: 1, inputChannels: 12, inputHeight: 9, inputWidth: 20, outputChannels: 3, kernelSize: 1, stride: 2),
+    Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 8, inputWidth: 37, outputChannels: 4, kernelHeight: 4, kernelWidth: 4,
+                   strideY: 2, strideX: 2, padTop: 2, padBottom: 1, padLeft: 2, padRight: 3),
+]
+
 @Suite("Conv2D kernels")
 struct Conv2DKernelTests {
     @Test("Double kernels match the naive loops", arguments: geometries)
@@ -210,9 +243,10 @@ struct Conv2DKernelTests {
         #expect(relativeError(fast.biasGradient, expectedWeight.bias) < 1e-12)
     }
 
-    @Test("In-place stride-1 forward matches the naive loops, with and without the fused ReLU, for any thread count",
-          arguments: inPlaceForwardGeometries)
+    @Test("Forward passes that read the input in place (stride 1; channel vectors) match the naive loops, with and without the fused ReLU, for any thread count",
+          arguments: inPlaceForwardGeometries + channelVectorForwardGeometries)
     func inPlaceForwardMatchesNaive(_ g: Conv2DGeometry) {
+        #expect(g.strideX == 1 && g.strideY == 1 ? !channelVectorForwardApplies(to: g) : channelVectorForwardApplies(to: g))
         let input = randomValues(g.inputCount, seed: 31), weight = randomValues(g.weightCount, seed: 32)
         let bias = randomValues(g.outputChannels, seed: 33)
         let expected = NaiveConvolution.forward(input, weight, bias, g)
@@ -227,6 +261,18 @@ struct Conv2DKernelTests {
         conv2DForward(input: single.0, weight: single.1, bias: single.2, output: &three, geometry: g, threads: 3, rectify: true)
         #expect(three.map(\.bitPattern) == one.map(\.bitPattern))
         #expect(relativeError(one.map(Double.init), expected.map { max($0, 0) }) < 1e-4)
+    }
+
+    @Test("Channel-vector input gradient matches the naive loops, with a gradient mask, for any thread count",
+          arguments: channelVectorInputGradientGeometries)
+    func channelVectorInputGradientMatchesNaive(_ g: Conv2DGeometry) {
+        #expect(channelVectorInputGradientApplies(to: g))
+        let weight = randomValues(g.weightCount, seed: 41), gradient = randomValues(g.outputCount, seed: 42)
+        var inputGradient = [Double](repeating: .nan, count: g.inputCount)
+        conv2DInputGradient(outputGradient: gradient, weight: weight, inputGradient: &inputGradient, geometry: g, threads: 2)
+        #expect(relativeError(inputGradient, NaiveConvolution.inputGradient(gradient, weight, g)) < 1e-12)
+        expectMaskMatchesMaskedGradient(Double.self, g)
+        expectMaskMatchesMaskedGradient(Float.self, g)
     }
 
     @Test("Forward without bias adds nothing")
