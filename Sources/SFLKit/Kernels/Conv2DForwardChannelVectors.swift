@@ -27,58 +27,6 @@ func channelVectorForwardApplies(to g: Conv2DGeometry) -> Bool {
         && 4 * g.outputChannels >= 3 * roundUp(g.outputChannels, toMultipleOf: kernelVectorWidth)
 }
 
-/// A zero-padded copy of the input window that some output pixels read, for
-/// the pixels whose taps reach the padding: `[c][row][width]`, row `r` and
-/// column `j` being input row `firstRow + r` and input column
-/// `firstPixel·sx − padLeft + j` (zero outside the image).
-private struct BroadcastStrip {
-    /// First output pixel of the row that the strip serves.
-    let firstPixel: Int
-    /// Output pixels per row.
-    let pixels: Int
-    /// Input rows.
-    let rows: Int
-    /// Scalars per strip row: the columns the pixels read.
-    let width: Int
-
-    /// The strip of `pixels` output pixels of a row for `outputRows` output
-    /// rows of `geometry`.
-    init(pixels: Range<Int>, outputRows: Int, geometry g: Conv2DGeometry) {
-        firstPixel = pixels.lowerBound
-        self.pixels = pixels.count
-        rows = (outputRows - 1) * g.strideY + g.kernelHeight
-        width = pixels.isEmpty ? 0 : (pixels.count - 1) * g.strideX + g.kernelWidth
-    }
-
-    /// Scalars per channel.
-    var channelStride: Int { rows * width }
-
-    /// Copies input rows `firstRow ..< firstRow + rows` of every channel of
-    /// `image` (`[Cin, H, W]`), the strip's columns, into `buffer`.
-    @inline(__always)
-    func fill<S: TensorScalar>(_ buffer: UnsafeMutablePointer<S>, from image: UnsafePointer<S>, firstRow: Int,
-                               geometry g: Conv2DGeometry) {
-        let height = g.inputHeight, imageWidth = g.inputWidth
-        let firstColumn = firstPixel * g.strideX - g.padLeft
-        // Strip columns [inside, insideEnd) are image columns.
-        let inside = min(width, max(0, -firstColumn))
-        let insideEnd = max(inside, min(width, imageWidth - firstColumn))
-        for c in 0..<g.inputChannels {
-            for r in 0..<rows {
-                let destination = buffer + c * channelStride + r * width, row = firstRow + r
-                guard row >= 0 && row < height else {
-                    destination.initialize(repeating: 0, count: width)
-                    continue
-                }
-                destination.initialize(repeating: 0, count: inside)
-                (destination + inside).initialize(from: image + (c * height + row) * imageWidth + firstColumn + inside,
-                                                  count: insideEnd - inside)
-                (destination + insideEnd).initialize(repeating: 0, count: width - insideEnd)
-            }
-        }
-    }
-}
-
 /// ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:)``
 /// with 16 output channels per vector (see ``channelVectorForwardApplies(to:)``).
 ///
@@ -111,15 +59,7 @@ func conv2DForwardByChannelVectors<S: TensorScalar>(input: UnsafePointer<S>, wei
     let channelPlane = height * width, outputPlane = ho * wo
     let programLength = weights.programLength, outputBlocks = weights.outputBlocks
 
-    // Pixel x reads the input columns [x·sx − padLeft, x·sx − padLeft + kw):
-    // inside the row for x in [leftEnd, inPlaceEnd). Rows likewise.
-    func insideRange(pad: Int, stride: Int, kernel: Int, size: Int, outputs: Int) -> Range<Int> {
-        let first = min(outputs, (pad + stride - 1) / stride)
-        let last = size - kernel + pad >= 0 ? (size - kernel + pad) / stride + 1 : 0
-        return first..<max(first, min(outputs, last))
-    }
-    let insideColumns = insideRange(pad: g.padLeft, stride: sx, kernel: kw, size: width, outputs: wo)
-    let insideRows = insideRange(pad: g.padTop, stride: sy, kernel: kh, size: height, outputs: ho)
+    let insideColumns = g.insideOutputColumns, insideRows = g.insideOutputRows
 
     let rowBlocks = min(ho, channelVectorRowBlocks)
     let blockRows = (ho + rowBlocks - 1) / rowBlocks

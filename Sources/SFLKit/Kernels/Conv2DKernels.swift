@@ -37,7 +37,7 @@ private let pixelVectorSweepBytes = 16 * 1024
 
 /// Parallel blocks the weight gradient aims for (groups of output channels ×
 /// groups of input channels or of taps).
-private let weightGradientBlocks = 16
+let weightGradientBlocks = 16
 
 // MARK: - Forward
 
@@ -445,11 +445,7 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
     }
     let cout = g.outputChannels
     if 4 * cout >= 3 * roundUp(cout, toMultipleOf: kernelVectorWidth) {
-        let layout = PhasePlaneLayout(geometry: g)
-        let planes = ScratchBuffers.take(S.self, count: layout.totalCount)
-        defer { ScratchBuffers.give(planes) }
-        packPhasePlanes(input: input, planes: planes, layout: layout, geometry: g, threads: threads)
-        weightGradientByChannelVectors(planes: planes, layout: layout, outputGradient: outputGradient, gradientMask: gradientMask,
+        weightGradientByChannelVectors(input: input, outputGradient: outputGradient, gradientMask: gradientMask,
                                        weightGradient: weightGradient, biasGradient: biasGradient, geometry: g, threads: threads)
         return
     }
@@ -487,124 +483,6 @@ private func accumulateRow<S: TensorScalar>(_ row: UnsafePointer<S>, mask: Unsaf
     } else {
         for x in stride(from: 0, to: whole, by: width) { total += loadVector(row + x) }
         if rest > 0 { total += loadVector(row + whole, count: rest) }
-    }
-}
-
-/// The weight gradient with 16 output channels per vector (for `Cout` of 12
-/// or more): `dW[o][j] = Σ_pixels gᵀ[pixel][o] · tap_j(pixel)` for the taps
-/// `j = (c, ky, kx)`. Each block takes 16 channels and a range of rows of one
-/// image and keeps its own partial sums; they are added in block order.
-///
-/// - Parameters:
-///   - planes: the input as phase planes (``PhasePlaneLayout``).
-///   - outputGradient: `[N, Cout, Ho, Wo]`.
-///   - gradientMask: as in ``conv2DWeightGradient(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``.
-///   - weightGradient: `[Cout, Cin, kh, kw]`, overwritten.
-///   - biasGradient: `[Cout]`, overwritten; `nil` to skip it. Summed from
-///     the pixel-major copies of the gradient this kernel makes anyway (one
-///     vector of 16 channels per pixel), instead of in a pass of its own
-///     over the gradient and the mask.
-private func weightGradientByChannelVectors<S: TensorScalar>(planes: UnsafePointer<S>, layout: PhasePlaneLayout,
-                                                             outputGradient: UnsafePointer<S>, gradientMask: UnsafePointer<S>?,
-                                                             weightGradient: UnsafeMutablePointer<S>,
-                                                             biasGradient: UnsafeMutablePointer<S>?,
-                                                             geometry g: Conv2DGeometry, threads: Int) {
-    let ho = g.outputHeight, wo = g.outputWidth, width = kernelVectorWidth
-    let cin = g.inputChannels, cout = g.outputChannels, kh = g.kernelHeight, kw = g.kernelWidth
-    let outputBlocks = (cout + width - 1) / width
-
-    // Taps j = (c, ky, kx): offsets into the phase planes, as in the forward pass.
-    let programLength = cin * kh * kw
-    let offsets = UnsafeMutablePointer<Int>.allocate(capacity: programLength)
-    defer { offsets.deallocate() }
-    for c in 0..<cin {
-        for ky in 0..<kh {
-            for kx in 0..<kw {
-                offsets[(c * kh + ky) * kw + kx] = c * layout.channelCount
-                    + (kx % g.strideX) * layout.planeCount + ky * layout.planeWidth + kx / g.strideX
-            }
-        }
-    }
-    let tapBlock = broadcastTapBlock
-    let tapGroups = (programLength + tapBlock - 1) / tapBlock
-    // Blocks: (16 output channels) × (range of output rows of one image);
-    // each sums all taps over its rows into its own partial sums, which are
-    // added afterwards in block order.
-    let rowRanges = min(ho, max(1, (weightGradientBlocks + outputBlocks * g.batch - 1) / (outputBlocks * g.batch)))
-    let blocks = outputBlocks * g.batch * rowRanges
-    let sumCount = blocks * tapGroups * tapBlock
-    let partials = ScratchBuffers.take(SIMD16<S>.self, count: sumCount)
-    defer { ScratchBuffers.give(partials) }
-    partials.initialize(repeating: SIMD16<S>(), count: sumCount)
-    // Per block, the bias gradient of its 16 channels over its pixels.
-    let biasPartials = ScratchBuffers.take(SIMD16<S>.self, count: blocks)
-    defer { ScratchBuffers.give(biasPartials) }
-    biasPartials.initialize(repeating: SIMD16<S>(), count: blocks)
-    let biasSums = biasGradient == nil ? nil : SendablePointer(biasPartials)
-
-    // Rows per sweep: about 512 pixels, so the gradient rows stay in cache.
-    // Each sweep first copies its rows of 16 gradient channels into a
-    // pixel-major scratch [row][x][16 channels] (zero beyond Cout); with a
-    // mask, through a channel-major scratch [16 channels][row][x] of the
-    // masked gradient.
-    let rowGroup = max(1, min(ho, 512 / wo))
-    let sweepPixels = rowGroup * wo
-    let scratchPerBlock = (gradientMask == nil ? 1 : 2) * sweepPixels * width
-    let scratch = ScratchBuffers.take(S.self, count: blocks * scratchPerBlock)
-    defer { ScratchBuffers.give(scratch) }
-    let program = UnsafePointer(offsets)
-    let sums = SendablePointer(partials), scratchBase = SendablePointer(scratch)
-    Parallel.forEachBlock(blocks, threads: threads) { block in
-        let ob = block / (g.batch * rowRanges), n = (block / rowRanges) % g.batch
-        let rows = Parallel.range(of: block % rowRanges, splitting: ho, into: rowRanges)
-        let blockSums = sums.base + block * tapGroups * tapBlock
-        let transposed = scratchBase.base + block * scratchPerBlock
-        let valid = min(width, cout - ob * width)
-        var y0 = rows.lowerBound
-        while y0 < rows.upperBound {
-            let count = min(rowGroup, rows.upperBound - y0)
-            let first = ((n * cout + ob * width) * ho + y0) * wo
-            if let gradientMask {
-                let masked = transposed + sweepPixels * width
-                for k in 0..<valid {
-                    copyGradient(outputGradient + first + k * ho * wo, mask: gradientMask + first + k * ho * wo, count: count * wo,
-                                 to: masked + k * sweepPixels)
-                }
-                interleaveChannels(masked, channelStride: sweepPixels, channels: valid, count: count * wo, into: transposed)
-            } else {
-                interleaveChannels(outputGradient + first, channelStride: ho * wo, channels: valid, count: count * wo, into: transposed)
-            }
-            if let biasSums {
-                var total = biasSums.base[block]
-                for p in 0..<(count * wo) { total += loadVector(transposed + p * width) }
-                biasSums.base[block] = total
-            }
-            let input = planes + n * layout.imageCount + y0 * g.strideY * layout.planeWidth
-            for group in 0..<tapGroups {
-                broadcastTapsDispatch(taps: min(tapBlock, programLength - tapBlock * group), gradient: transposed,
-                                      input: input, offsets: program + tapBlock * group,
-                                      inputRowStride: g.strideY * layout.planeWidth,
-                                      rows: count, width: wo, sums: blockSums + tapBlock * group)
-            }
-            y0 += count
-        }
-    }
-    // Add the partial sums of each output block's row blocks in order.
-    for ob in 0..<outputBlocks {
-        if let biasGradient {
-            var total = SIMD16<S>()
-            for part in 0..<(g.batch * rowRanges) { total += biasPartials[ob * g.batch * rowRanges + part] }
-            for lane in 0..<width where ob * width + lane < cout { biasGradient[ob * width + lane] = total[lane] }
-        }
-        for j in 0..<programLength {
-            var total = SIMD16<S>()
-            for part in 0..<(g.batch * rowRanges) {
-                total += partials[(ob * g.batch * rowRanges + part) * tapGroups * tapBlock + j]
-            }
-            for lane in 0..<width where ob * width + lane < cout {
-                weightGradient[(ob * width + lane) * programLength + j] = total[lane]
-            }
-        }
     }
 }
 

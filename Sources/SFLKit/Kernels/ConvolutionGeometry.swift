@@ -99,6 +99,24 @@ struct Conv2DGeometry: Equatable, Sendable {
     /// Number of scalars in the output tensor, `N·Cout·Ho·Wo`.
     var outputCount: Int { batch * outputChannels * outputHeight * outputWidth }
 
+    /// The output rows whose taps all read image rows (no padding row).
+    var insideOutputRows: Range<Int> {
+        Self.insideRange(pad: padTop, stride: strideY, kernel: kernelHeight, size: inputHeight, outputs: outputHeight)
+    }
+
+    /// The output columns whose taps all read image columns (no padding column).
+    var insideOutputColumns: Range<Int> {
+        Self.insideRange(pad: padLeft, stride: strideX, kernel: kernelWidth, size: inputWidth, outputs: outputWidth)
+    }
+
+    /// Outputs `x` in `0..<outputs` with `[x·stride − pad, x·stride − pad + kernel)`
+    /// inside `0..<size` (one contiguous range, possibly empty).
+    private static func insideRange(pad: Int, stride: Int, kernel: Int, size: Int, outputs: Int) -> Range<Int> {
+        let first = min(outputs, (pad + stride - 1) / stride)
+        let end = size - kernel + pad >= 0 ? (size - kernel + pad) / stride + 1 : 0
+        return first..<max(first, min(outputs, end))
+    }
+
     /// Multiply-adds of one direct evaluation of the forward pass,
     /// `N·Cout·Ho·Wo·Cin·kh·kw` (the input and weight gradients cost the same).
     var multiplyAdds: Int { outputCount * inputChannels * kernelHeight * kernelWidth }

@@ -343,16 +343,19 @@ func correlateRowsDispatch<S: TensorScalar>(outputs: Int, taps: Int,
 
 /// Adds to up to six channel-vector accumulators the products of a run of
 /// 16-channel gradient vectors with broadcast input scalars:
-/// `sums[k] += Σ_{r < rows, x < width} gradient[(r·width + x)·16 ..< +16] ·
-/// input[offsets[k] + r·inputRowStride + x]` for `k < taps ≤ 6`.
+/// `sums[k] += Σ_{r < rows, x < width} gradient[r·gradientRowStride + 16x ..< +16] ·
+/// input[offsets[k] + r·inputRowStride + x·inputPixelStride]` for `k < taps ≤ 6`.
 ///
 /// This is the weight gradient with the 16 lanes holding 16 output channels:
-/// `gradient` is a pixel-major, channel-minor copy of the output gradient.
+/// `gradient` is a pixel-major, channel-minor copy of the output gradient,
+/// and the input is read in place (`inputPixelStride` is the stride) or from
+/// a strip.
 ///
 /// - Requires: every addressed scalar readable.
-func broadcastTaps<S: TensorScalar, Taps: BlockCount>(taps _: Taps.Type, gradient: UnsafePointer<S>, input: UnsafePointer<S>,
-                                    offsets: UnsafePointer<Int>, inputRowStride: Int, rows: Int, width: Int,
-                                    sums: UnsafeMutablePointer<SIMD16<S>>) {
+func broadcastTaps<S: TensorScalar, Taps: BlockCount>(taps _: Taps.Type, gradient: UnsafePointer<S>, gradientRowStride: Int,
+                                                      input: UnsafePointer<S>, inputPixelStride: Int,
+                                                      offsets: UnsafePointer<Int>, inputRowStride: Int, rows: Int, width: Int,
+                                                      sums: UnsafeMutablePointer<SIMD16<S>>) {
     let taps = Taps.value
     var s0 = sums[0], s1 = taps > 1 ? sums[1] : SIMD16<S>()
     var s2 = taps > 2 ? sums[2] : SIMD16<S>(), s3 = taps > 3 ? sums[3] : SIMD16<S>()
@@ -365,18 +368,19 @@ func broadcastTaps<S: TensorScalar, Taps: BlockCount>(taps _: Taps.Type, gradien
     var i5 = taps > 5 ? input + offsets[5] : i0
     var gradientRow = gradient
     for _ in 0..<rows {
-        var v = gradientRow
-        for x in 0..<width {
+        var v = gradientRow, column = 0
+        for _ in 0..<width {
             let u = loadVector(v)
-            multiplyAdd(&s0, u, SIMD16(repeating: i0[x]))
-            if taps > 1 { multiplyAdd(&s1, u, SIMD16(repeating: i1[x])) }
-            if taps > 2 { multiplyAdd(&s2, u, SIMD16(repeating: i2[x])) }
-            if taps > 3 { multiplyAdd(&s3, u, SIMD16(repeating: i3[x])) }
-            if taps > 4 { multiplyAdd(&s4, u, SIMD16(repeating: i4[x])) }
-            if taps > 5 { multiplyAdd(&s5, u, SIMD16(repeating: i5[x])) }
+            multiplyAdd(&s0, u, SIMD16(repeating: i0[column]))
+            if taps > 1 { multiplyAdd(&s1, u, SIMD16(repeating: i1[column])) }
+            if taps > 2 { multiplyAdd(&s2, u, SIMD16(repeating: i2[column])) }
+            if taps > 3 { multiplyAdd(&s3, u, SIMD16(repeating: i3[column])) }
+            if taps > 4 { multiplyAdd(&s4, u, SIMD16(repeating: i4[column])) }
+            if taps > 5 { multiplyAdd(&s5, u, SIMD16(repeating: i5[column])) }
             v += 16
+            column += inputPixelStride
         }
-        gradientRow += 16 * width
+        gradientRow += gradientRowStride
         i0 += inputRowStride; i1 += inputRowStride; i2 += inputRowStride; i3 += inputRowStride
         i4 += inputRowStride; i5 += inputRowStride
     }
@@ -388,27 +392,27 @@ func broadcastTaps<S: TensorScalar, Taps: BlockCount>(taps _: Taps.Type, gradien
     if taps > 5 { sums[5] = s5 }
 }
 
-/// ``broadcastTaps(taps:gradient:input:offsets:inputRowStride:rows:width:sums:)``
+/// ``broadcastTaps(taps:gradient:gradientRowStride:input:inputPixelStride:offsets:inputRowStride:rows:width:sums:)``
 /// with `taps` (1...6) turned into a compile-time constant.
 @inline(__always)
-func broadcastTapsDispatch<S: TensorScalar>(taps: Int, gradient: UnsafePointer<S>, input: UnsafePointer<S>,
+func broadcastTapsDispatch<S: TensorScalar>(taps: Int, gradient: UnsafePointer<S>, gradientRowStride: Int,
+                                            input: UnsafePointer<S>, inputPixelStride: Int,
                                             offsets: UnsafePointer<Int>, inputRowStride: Int, rows: Int, width: Int,
                                             sums: UnsafeMutablePointer<SIMD16<S>>) {
+    @inline(__always) func run<Taps: BlockCount>(_ block: Taps.Type) {
+        broadcastTaps(taps: block, gradient: gradient, gradientRowStride: gradientRowStride, input: input,
+                      inputPixelStride: inputPixelStride, offsets: offsets, inputRowStride: inputRowStride, rows: rows,
+                      width: width, sums: sums)
+    }
     switch taps {
     #if SFLKIT_WIDE_REGISTERS   // the baseline build's blocks stop at 2: no dead copies
-    case 6: broadcastTaps(taps: BlockOf6.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
-                          rows: rows, width: width, sums: sums)
-    case 5: broadcastTaps(taps: BlockOf5.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
-                          rows: rows, width: width, sums: sums)
-    case 4: broadcastTaps(taps: BlockOf4.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
-                          rows: rows, width: width, sums: sums)
-    case 3: broadcastTaps(taps: BlockOf3.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
-                          rows: rows, width: width, sums: sums)
+    case 6: run(BlockOf6.self)
+    case 5: run(BlockOf5.self)
+    case 4: run(BlockOf4.self)
+    case 3: run(BlockOf3.self)
     #endif
-    case 2: broadcastTaps(taps: BlockOf2.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
-                          rows: rows, width: width, sums: sums)
-    case 1: broadcastTaps(taps: BlockOf1.self, gradient: gradient, input: input, offsets: offsets, inputRowStride: inputRowStride,
-                          rows: rows, width: width, sums: sums)
+    case 2: run(BlockOf2.self)
+    case 1: run(BlockOf1.self)
     default: preconditionFailure("broadcastTaps: no register block for \(taps) taps")
     }
 }

@@ -284,3 +284,56 @@ struct ChannelVectorWeights<S: TensorScalar> {
         bias.deallocate()
     }
 }
+
+/// A zero-padded copy of the input window that some output pixels read, for
+/// the pixels whose taps reach the padding (the channel-vector forward pass
+/// and weight gradient read every other pixel's input in place): `[c][row][width]`, row `r` and
+/// column `j` being input row `firstRow + r` and input column
+/// `firstPixel·sx − padLeft + j` (zero outside the image).
+struct BroadcastStrip {
+    /// First output pixel of the row that the strip serves.
+    let firstPixel: Int
+    /// Output pixels per row.
+    let pixels: Int
+    /// Input rows.
+    let rows: Int
+    /// Scalars per strip row: the columns the pixels read.
+    let width: Int
+
+    /// The strip of `pixels` output pixels of a row for `outputRows` output
+    /// rows of `geometry`.
+    init(pixels: Range<Int>, outputRows: Int, geometry g: Conv2DGeometry) {
+        firstPixel = pixels.lowerBound
+        self.pixels = pixels.count
+        rows = (outputRows - 1) * g.strideY + g.kernelHeight
+        width = pixels.isEmpty ? 0 : (pixels.count - 1) * g.strideX + g.kernelWidth
+    }
+
+    /// Scalars per channel.
+    var channelStride: Int { rows * width }
+
+    /// Copies input rows `firstRow ..< firstRow + rows` of every channel of
+    /// `image` (`[Cin, H, W]`), the strip's columns, into `buffer`.
+    @inline(__always)
+    func fill<S: TensorScalar>(_ buffer: UnsafeMutablePointer<S>, from image: UnsafePointer<S>, firstRow: Int,
+                               geometry g: Conv2DGeometry) {
+        let height = g.inputHeight, imageWidth = g.inputWidth
+        let firstColumn = firstPixel * g.strideX - g.padLeft
+        // Strip columns [inside, insideEnd) are image columns.
+        let inside = min(width, max(0, -firstColumn))
+        let insideEnd = max(inside, min(width, imageWidth - firstColumn))
+        for c in 0..<g.inputChannels {
+            for r in 0..<rows {
+                let destination = buffer + c * channelStride + r * width, row = firstRow + r
+                guard row >= 0 && row < height else {
+                    destination.initialize(repeating: 0, count: width)
+                    continue
+                }
+                destination.initialize(repeating: 0, count: inside)
+                (destination + inside).initialize(from: image + (c * height + row) * imageWidth + firstColumn + inside,
+                                                  count: insideEnd - inside)
+                (destination + insideEnd).initialize(repeating: 0, count: width - insideEnd)
+            }
+        }
+    }
+}

@@ -275,6 +275,24 @@ struct Conv2DKernelTests {
         expectMaskMatchesMaskedGradient(Float.self, g)
     }
 
+    @Test("Channel-vector weight gradient matches the naive loops, with a gradient mask, for any thread count",
+          arguments: channelVectorForwardGeometries + [
+              Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 40, inputWidth: 37, outputChannels: 32, kernelSize: 5, padding: 2),
+          ])
+    func channelVectorWeightGradientMatchesNaive(_ g: Conv2DGeometry) {
+        #expect(!winogradWeightGradientPays(for: g) && 4 * g.outputChannels >= 3 * roundUp(g.outputChannels, toMultipleOf: 16))
+        let input = randomValues(g.inputCount, seed: 43), gradient = randomValues(g.outputCount, seed: 44)
+        var weightGradient = [Double](repeating: .nan, count: g.weightCount)
+        var biasGradient = [Double](repeating: .nan, count: g.outputChannels)
+        conv2DWeightGradient(input: input, outputGradient: gradient, weightGradient: &weightGradient, biasGradient: &biasGradient,
+                             geometry: g, threads: 2)
+        let expected = NaiveConvolution.weightGradient(input, gradient, g)
+        #expect(relativeError(weightGradient, expected.weight) < 1e-12)
+        #expect(relativeError(biasGradient, expected.bias) < 1e-12)
+        expectMaskMatchesMaskedGradient(Double.self, g)
+        expectMaskMatchesMaskedGradient(Float.self, g)
+    }
+
     @Test("Forward without bias adds nothing")
     func forwardWithoutBias() {
         let g = Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 9, inputWidth: 21, outputChannels: 6, kernelSize: 3, padding: 1)
