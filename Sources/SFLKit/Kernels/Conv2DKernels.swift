@@ -49,7 +49,10 @@ let weightGradientBlocks = 16
 /// Winograd F(4×4, 3×3)
 /// (``conv2DForwardWinograd4x4(input:weight:bias:output:geometry:threads:rectify:inputMask:)``).
 /// Other stride-1 geometries read the input in place
-/// (``conv2DForwardStrideOne(input:weights:output:geometry:threads:rectify:)``).
+/// (``conv2DForwardStrideOne(input:weights:output:geometry:threads:rectify:)``),
+/// and so do strided ones whose output channels fill 16-lane vectors, with
+/// the channels in the lanes
+/// (``conv2DForwardByChannelVectors(input:weights:output:geometry:threads:rectify:)``).
 /// Otherwise each parallel block copies the input rows it needs, a few output
 /// rows at a time, into zero-padded phase planes (``PhasePlaneLayout``), and
 /// each block of 16 output pixels (32 when there are at most
@@ -192,6 +195,9 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
 /// output row `r − k` and `kx = p + m·sx` at output column `q − m`; for fixed
 /// `(ρ, p)` this is a tap program over `(o, k, m)` that is contiguous in `q`.
 ///
+/// Strided geometries whose input channels fill 16-lane vectors hold the
+/// channels in the lanes instead
+/// (``inputGradientByChannelVectors(program:weight:inputGradient:geometry:threads:)``).
 /// For 3×3 stride-1 geometries with at least 8 input and output channels and
 /// every padding at most 2 it is instead the
 /// forward pass of the output gradient with the kernel flipped and its
@@ -408,7 +414,9 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 ///
 /// With at least 12 output channels (three quarters of a vector), vectors
 /// hold 16 output channels and each weight is one lane, summed per block of
-/// rows and then over the blocks in order; otherwise vectors hold pixels
+/// rows and then over the blocks in order
+/// (``weightGradientByChannelVectors(input:outputGradient:gradientMask:weightGradient:biasGradient:geometry:threads:)``);
+/// otherwise vectors hold pixels
 /// (``CorrelationVector``: 8 in wide-register builds, 4 in the baseline
 /// build), each weight is the sum of their lane-wise partial sums, and every
 /// block owns a disjoint set of weights. Either way the order of every sum is fixed by

@@ -1,46 +1,26 @@
-/// Layout of the zero-padded, column-phase-split copy of a batch of images that
-/// the forward and weight-gradient kernels read.
+/// Layout of the zero-padded, column-phase-split rows that the packed
+/// kernels copy their input into (a few rows at a time, into scratch).
 ///
-/// For stride `s = strideX`, every channel is stored as `s` *phase planes*:
-/// plane `p` holds the padded columns `p, p + s, p + 2s, …`, so column `j` of
-/// plane `p` is padded column `j·s + p`, i.e. input column `j·s + p − padLeft`
-/// (zero outside the image). Output pixel `x` then reads tap `kx` at column
-/// `x + kx / s` of plane `kx % s`: consecutive output pixels read consecutive
-/// scalars for any stride, so one unaligned vector load serves 16 pixels.
-///
-/// Layout: `[batch][channels][phases][rows][planeWidth]`, where `rows` is the
-/// padded height `H + padTop + padBottom` (padded row `r` is input row
-/// `r − padTop`) and `planeWidth` is wide enough for a full vector load at the
-/// last (rounded-up) output column; every scalar not taken from the image is 0.
+/// For stride `s = strideX`, every channel row is stored as `s` *phase
+/// rows*: phase `p` holds the padded columns `p, p + s, p + 2s, …`, so
+/// column `j` of phase `p` is padded column `j·s + p`, i.e. input column
+/// `j·s + p − padLeft` (zero outside the image). Output pixel `x` then reads
+/// tap `kx` at column `x + kx / s` of phase `kx % s`: consecutive output
+/// pixels read consecutive scalars for any stride, so one unaligned vector
+/// load serves 16 pixels. Each phase row is `planeWidth` scalars, wide
+/// enough for a full vector load at the last (rounded-up) output column;
+/// every scalar not taken from the image is 0.
 struct PhasePlaneLayout: Sendable {
     /// Column phases per channel (`strideX`).
     let phases: Int
-    /// Padded rows per plane.
-    let rows: Int
-    /// Scalars per plane row.
+    /// Scalars per phase row.
     let planeWidth: Int
-    /// Channels per image.
-    let channels: Int
-    /// Images.
-    let batch: Int
 
     /// The layout for the input of `geometry`.
     init(geometry g: Conv2DGeometry) {
         phases = g.strideX
-        rows = g.inputHeight + g.padTop + g.padBottom
         planeWidth = roundUp(g.outputWidth, toMultipleOf: kernelVectorWidth) + (g.kernelWidth - 1) / g.strideX
-        channels = g.inputChannels
-        batch = g.batch
     }
-
-    /// Scalars per phase plane.
-    var planeCount: Int { rows * planeWidth }
-    /// Scalars per channel (all its phase planes).
-    var channelCount: Int { phases * planeCount }
-    /// Scalars per image.
-    var imageCount: Int { channels * channelCount }
-    /// Scalars of the whole batch.
-    var totalCount: Int { batch * imageCount }
 }
 
 /// Writes one row of one phase plane (see ``PhasePlaneLayout``):
@@ -83,22 +63,6 @@ func packPhaseRow<S: TensorScalar>(channel: UnsafePointer<S>, row: Int, phase: I
         for j in 0..<(end - first) { destination[first + j] = sourceRow[j * stride] }
     }
     (destination + end).initialize(repeating: 0, count: planeWidth - end)
-}
-
-/// Copies `input` (`[N, Cin, H, W]`) into the zero-padded phase planes
-/// described by `layout` (see ``PhasePlaneLayout``), overwriting every scalar
-/// of `planes[0..<layout.totalCount]`.
-func packPhasePlanes<S: TensorScalar>(input: UnsafePointer<S>, planes: UnsafeMutablePointer<S>,
-                                      layout: PhasePlaneLayout, geometry g: Conv2DGeometry, threads: Int) {
-    let out = SendablePointer(planes)
-    Parallel.forEachBlock(layout.batch * layout.channels, threads: threads) { block in
-        let channel = input + block * g.inputHeight * g.inputWidth
-        let destination = out.base + block * layout.channelCount
-        for row in 0..<layout.rows {
-            packPhaseRows(channel: channel, row: row, destination: destination + row * layout.planeWidth,
-                          phaseStride: layout.planeCount, planeWidth: layout.planeWidth, geometry: g)
-        }
-    }
 }
 
 /// Writes row `row` of every phase plane of one channel (``packPhaseRow(channel:row:phase:destination:planeWidth:geometry:)``
