@@ -15,9 +15,6 @@
 /// output row through the caches, as in the stride-1 pass).
 private let channelVectorGroup = 4
 
-/// Parallel blocks of output rows per image.
-private let channelVectorRowBlocks = 16
-
 /// Whether ``conv2DForwardByChannelVectors(input:weights:output:geometry:threads:rectify:)``
 /// runs `geometry`'s forward pass: a stride above 1 (which the pixel-vector
 /// gathers can read only from packed phase planes) and output channels that
@@ -61,7 +58,7 @@ func conv2DForwardByChannelVectors<S: TensorScalar>(input: UnsafePointer<S>, wei
 
     let insideColumns = g.insideOutputColumns, insideRows = g.insideOutputRows
 
-    let rowBlocks = min(ho, channelVectorRowBlocks)
+    let rowBlocks = min(ho, rowBlocksPerImage)
     let blockRows = (ho + rowBlocks - 1) / rowBlocks
     let left = BroadcastStrip(pixels: 0..<insideColumns.lowerBound, outputRows: blockRows, geometry: g)
     let right = BroadcastStrip(pixels: insideColumns.upperBound..<wo, outputRows: blockRows, geometry: g)
@@ -137,8 +134,8 @@ func conv2DForwardByChannelVectors<S: TensorScalar>(input: UnsafePointer<S>, wei
 
         // Through the strips, all channels in one sweep.
         let firstInputRow = rows.lowerBound * sy - g.padTop
-        if left.pixels > 0 { left.fill(leftStrip, from: image, firstRow: firstInputRow, geometry: g) }
-        if right.pixels > 0 { right.fill(rightStrip, from: image, firstRow: firstInputRow, geometry: g) }
+        if left.pixels > 0 && !blockInsideRows.isEmpty { left.fill(leftStrip, from: image, firstRow: firstInputRow, geometry: g) }
+        if right.pixels > 0 && !blockInsideRows.isEmpty { right.fill(rightStrip, from: image, firstRow: firstInputRow, geometry: g) }
         for y in rows {
             if blockInsideRows.contains(y) {
                 let stripRow = (y - rows.lowerBound) * sy

@@ -1,6 +1,8 @@
-// Direct 2-D convolution kernels (forward, input gradient, weight gradient)
-// vectorised over 16 consecutive pixels of one row and register-blocked over
-// channels. See ``Conv2DGeometry`` for the semantics and layouts.
+// Direct 2-D convolution kernels (forward, input gradient, weight gradient):
+// the entry points, which choose a kernel per geometry (Winograd, 16
+// channels per vector, or 16 consecutive pixels of one row per vector), and
+// the pixel-vector kernels themselves. See ``Conv2DGeometry`` for the
+// semantics and layouts.
 //
 // Every kernel splits its work into blocks chosen from the geometry alone;
 // each block writes disjoint memory and sums in a fixed order, so results are
@@ -8,7 +10,7 @@
 
 /// Parallel blocks per image for the row-split kernels (forward and input
 /// gradient); fewer when the image has fewer rows.
-private let rowBlocksPerImage = 16
+let rowBlocksPerImage = 16
 
 /// Input channels the forward pass sums in one sweep over a row (more are
 /// summed in further sweeps that add to the output), so that the rows one
@@ -16,9 +18,10 @@ private let rowBlocksPerImage = 16
 /// channels. With a single block of output channels nothing is read twice,
 /// and one sweep takes every input channel. Wide-register builds take 16:
 /// each sweep reloads and stores 12 accumulators, and with 4 channels (36
-/// taps per sweep) that cost conv2 (32 → 16, stride 2) 10–20 % of its
-/// forward time on one thread (3.9 → 3.2–3.4 ms, min of 10 alternated
-/// rounds); the baseline build, with 2-channel register blocks and so 8
+/// taps per sweep) that had cost the paper's conv2 (32 → 16, stride 2,
+/// which now takes the channel-vector kernel) 10–20 % of its forward time
+/// on one thread (3.9 → 3.2–3.4 ms, min of 10 alternated rounds); the
+/// baseline build, with 2-channel register blocks and so 8
 /// blocks reading each sweep's rows, measured the same either way.
 #if SFLKIT_WIDE_REGISTERS
 private let forwardChannelGroup = 16
@@ -257,7 +260,10 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
         let columns = columnRange(p)
         readEnd = max(readEnd, columns.lowerBound + roundUp(columns.count, toMultipleOf: kernelVectorWidth))
     }
-    if sx == 2 { readEnd = max(readEnd, roundUp((w + 1) / 2, toMultipleOf: kernelVectorWidth) + 1) }
+    let channelVectors = channelVectorInputGradientApplies(to: g)
+    if sx == 2 && !channelVectors {   // the interleaving gathers below read whole vectors of both phases
+        readEnd = max(readEnd, roundUp((w + 1) / 2, toMultipleOf: kernelVectorWidth) + 1)
+    }
     let rowWidth = leftPad + readEnd
     let rows = topRows + max(ho, (g.padTop + h - 1) / sy + 1)
     let paddedCount = g.batch * cout * rows * rowWidth
@@ -296,7 +302,7 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
             }
         }
     }
-    if channelVectorInputGradientApplies(to: g) {
+    if channelVectors {
         let program = InputGradientProgram(gradient: padded, rows: rows, rowWidth: rowWidth, leftPad: leftPad, topRows: topRows,
                                            programStart: programStart, offsets: offsets, weightIndex: weightIndex,
                                            columns: (0..<sx).map(columnRange))
@@ -341,8 +347,9 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                 // Input columns 2u + e (e = 0, 1) are padded columns q·2 + p with
                 // p = (e + padLeft) % 2, q = u + (e + padLeft) / 2: compute both
                 // for 16 values of u, then interleave them into 32 columns.
-                // Channel blocks outside, as below (conv2's input gradient,
-                // 1 thread native: 5.1 → 3.1 ms).
+                // Channel blocks outside, as below (measured on the paper's
+                // conv2 before it took the channel-vector kernel, 1 thread
+                // native: 5.1 → 3.1 ms).
                 for ib in 0..<inputBlocks {
                     let channels = inputRange(ib), outputs = channels.count
                     let destination = out.base + ((n * cin + channels.lowerBound) * h + i) * w
@@ -412,7 +419,8 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 /// input[n][c][y·sy + ky − padTop][x·sx + kx − padLeft]` and
 /// `biasGradient[o] = Σ_{n,y,x} outputGradient[n][o][y][x]`.
 ///
-/// With at least 12 output channels (three quarters of a vector), vectors
+/// When the output channels fill at least three quarters of their 16-lane
+/// vectors (`4·Cout ≥ 3·roundUp(Cout, 16)`: 12–16, 24–32, …), vectors
 /// hold 16 output channels and each weight is one lane, summed per block of
 /// rows and then over the blocks in order
 /// (``weightGradientByChannelVectors(input:outputGradient:gradientMask:weightGradient:biasGradient:geometry:threads:)``);

@@ -1,8 +1,8 @@
 // The weight gradient with output channels in the vector lanes, reading the
 // input where it lies.
 
-/// The weight gradient with 16 output channels per vector (for `Cout` of 12
-/// or more): `dW[o][j] = Σ_pixels gᵀ[pixel][o] · tap_j(pixel)` for the taps
+/// The weight gradient with 16 output channels per vector (for output
+/// channels that fill at least three quarters of their vectors): `dW[o][j] = Σ_pixels gᵀ[pixel][o] · tap_j(pixel)` for the taps
 /// `j = (c, ky, kx)`. Each block takes 16 channels and a range of rows of one
 /// image and keeps its own partial sums; they are added in block order.
 ///

@@ -464,8 +464,8 @@ func broadcastPixels<S: TensorScalar, Pixels: BlockCount>(
 
 /// ``broadcastPixels(pixels:source:pixelStride:offsets:weights:count:sums:sumsStride:accumulate:)``
 /// over a run of `pixels` pixels (any count), in register blocks of
-/// ``broadcastTapBlock`` pixels (the same 12 or 8 accumulator registers as
-/// the weight gradient's taps) and a smaller last block; `accumulate` is
+/// ``broadcastTapBlock`` pixels (for `Float`, the same 12 or 8 accumulator
+/// registers as the weight gradient's taps) and a smaller last block; `accumulate` is
 /// made a compile-time constant.
 @inline(__always)
 func broadcastPixelRun<S: TensorScalar>(pixels: Int, source: UnsafePointer<S>, pixelStride: Int, offsets: UnsafePointer<Int>,

@@ -206,7 +206,7 @@ func interleaveChannels<S: TensorScalar>(_ source: UnsafePointer<S>, channelStri
 /// transposes; the rest go through a transpose on the stack.
 @inline(__always)
 func storeChannelMajor<S: TensorScalar>(_ row: UnsafePointer<S>, pixels: Int, channels: Int,
-                                                to destination: UnsafeMutablePointer<S>, channelStride: Int) {
+                                       to destination: UnsafeMutablePointer<S>, channelStride: Int) {
     let lanes = kernelVectorWidth
     var x0 = 0
     if channels == lanes {

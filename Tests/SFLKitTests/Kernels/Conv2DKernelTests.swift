@@ -212,6 +212,17 @@ private let channelVectorForwardGeometries: [Conv2DGeometry] = [
                    strideY: 2, strideX: 3, padTop: 2, padBottom: 1, padLeft: 3, padRight: 2),
     Conv2DGeometry(batch: 2, inputChannels: 3, inputHeight: 3, inputWidth: 4, outputChannels: 12, kernelSize: 5, stride: 2, padding: 2),
     Conv2DGeometry(batch: 1, inputChannels: 2, inputHeight: 9, inputWidth: 40, outputChannels: 16, kernelSize: 1, stride: 2),
+    // 33 pixels in place (register blocks 6 × 5 + 3) and whole rows of 35.
+    Conv2DGeometry(batch: 1, inputChannels: 32, inputHeight: 21, inputWidth: 69, outputChannels: 16, kernelSize: 3,
+                   stride: 2, padding: 1),
+    // Strided along one axis only.
+    Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 11, inputWidth: 23, outputChannels: 16, kernelHeight: 3, kernelWidth: 3,
+                   strideY: 2, strideX: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1),
+    // Padding wider than the kernel: outputs that read only padding.
+    Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 5, inputWidth: 6, outputChannels: 16, kernelHeight: 3, kernelWidth: 3,
+                   strideY: 2, strideX: 2, padTop: 4, padBottom: 4, padLeft: 4, padRight: 5),
+    // A stride larger than the kernel, with padding.
+    Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 9, inputWidth: 10, outputChannels: 16, kernelSize: 1, stride: 3, padding: 1),
 ]
 
 /// Strided geometries whose input gradient holds input channels in the
@@ -227,6 +238,15 @@ private let channelVectorInputGradientGeometries: [Conv2DGeometry] = [
     Conv2DGeometry(batch: 1, inputChannels: 12, inputHeight: 9, inputWidth: 20, outputChannels: 3, kernelSize: 1, stride: 2),
     Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 8, inputWidth: 37, outputChannels: 4, kernelHeight: 4, kernelWidth: 4,
                    strideY: 2, strideX: 2, padTop: 2, padBottom: 1, padLeft: 2, padRight: 3),
+    // Column phases of 21 and 22 pixels (register blocks 6 × 3 + 3 and + 4).
+    Conv2DGeometry(batch: 1, inputChannels: 32, inputHeight: 15, inputWidth: 43, outputChannels: 16, kernelSize: 3,
+                   stride: 2, padding: 1),
+    // Strided along one axis only; a stride larger than the kernel; an
+    // image smaller than the kernel.
+    Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 11, inputWidth: 23, outputChannels: 16, kernelHeight: 3, kernelWidth: 3,
+                   strideY: 2, strideX: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 9, inputWidth: 10, outputChannels: 16, kernelSize: 1, stride: 3, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 3, inputWidth: 4, outputChannels: 5, kernelSize: 5, stride: 2, padding: 2),
 ]
 
 @Suite("Conv2D kernels")
@@ -293,9 +313,11 @@ struct Conv2DKernelTests {
         expectMaskMatchesMaskedGradient(Float.self, g)
     }
 
-    @Test("Forward without bias adds nothing")
-    func forwardWithoutBias() {
-        let g = Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 9, inputWidth: 21, outputChannels: 6, kernelSize: 3, padding: 1)
+    @Test("Forward without bias adds nothing",
+          arguments: [Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 9, inputWidth: 21, outputChannels: 6, kernelSize: 3, padding: 1),
+                      Conv2DGeometry(batch: 1, inputChannels: 5, inputHeight: 9, inputWidth: 21, outputChannels: 16, kernelSize: 3,
+                                     stride: 2, padding: 1)])
+    func forwardWithoutBias(_ g: Conv2DGeometry) {
         let input = randomValues(g.inputCount, seed: 5), weight = randomValues(g.weightCount, seed: 6)
         var output = [Double](repeating: .nan, count: g.outputCount)
         conv2DForward(input: input, weight: weight, bias: nil, output: &output, geometry: g, threads: 1)
