@@ -42,14 +42,16 @@ func channelVectorForwardApplies(to g: Conv2DGeometry) -> Bool {
 ///
 /// - Parameters:
 ///   - input: `[N, Cin, H, W]`.
-///   - weights: the packed weights and bias of the convolution.
+///   - weights: the packed weights and bias of the convolution, in blocks
+///     of 16 output channels.
 ///   - output: `[N, Cout, Ho, Wo]`, overwritten.
 ///   - geometry: the sizes.
 ///   - threads: how many threads may run at once.
 ///   - rectify: whether to store `max(value, 0)`.
-func conv2DForwardByChannelVectors<S: TensorScalar>(input: UnsafePointer<S>, weights: ChannelVectorWeights<S>,
+func conv2DForwardByChannelVectors<S: TensorScalar>(input: UnsafePointer<S>, weights: GatherWeights<S>,
                                                     output: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry,
                                                     threads: Int, rectify: Bool) {
+    precondition(weights.block == kernelVectorWidth, "conv2DForwardByChannelVectors: weights in blocks of \(weights.block)")
     let kh = g.kernelHeight, kw = g.kernelWidth, taps = kh * kw, sx = g.strideX, sy = g.strideY
     let cin = g.inputChannels, cout = g.outputChannels, lanes = kernelVectorWidth
     let height = g.inputHeight, width = g.inputWidth, ho = g.outputHeight, wo = g.outputWidth
@@ -68,21 +70,11 @@ func conv2DForwardByChannelVectors<S: TensorScalar>(input: UnsafePointer<S>, wei
 
     // Tap programs: offsets of tap (c, ky, kx) from a pixel's first tap, in
     // the input and in each strip.
-    let programs = UnsafeMutablePointer<Int>.allocate(capacity: 4 * programLength)
+    let programs = makeTapPrograms(geometry: g, layouts: [(channelPlane, width), (left.channelStride, left.width),
+                                                          (right.channelStride, right.width), (whole.channelStride, whole.width)])
     defer { programs.deallocate() }
     let inPlaceProgram = programs, leftProgram = programs + programLength
     let rightProgram = programs + 2 * programLength, wholeProgram = programs + 3 * programLength
-    for c in 0..<cin {
-        for ky in 0..<kh {
-            for kx in 0..<kw {
-                let tap = (c * kh + ky) * kw + kx
-                inPlaceProgram[tap] = c * channelPlane + ky * width + kx
-                leftProgram[tap] = c * left.channelStride + ky * left.width + kx
-                rightProgram[tap] = c * right.channelStride + ky * right.width + kx
-                wholeProgram[tap] = c * whole.channelStride + ky * whole.width + kx
-            }
-        }
-    }
 
     let blocks = g.batch * rowBlocks
     let scratch = ScratchBuffers.take(S.self, count: Parallel.workers(for: blocks, threads: threads) * perWorker)
@@ -155,14 +147,14 @@ func conv2DForwardByChannelVectors<S: TensorScalar>(input: UnsafePointer<S>, wei
 
         // Pixel-major sums to the [C, H, W] output.
         for ob in 0..<outputBlocks {
-            let channels = min(lanes, cout - ob * lanes)
+            let channels = weights.outputRange(ob)
             for y in rows {
                 let row = rowSums(ob, y)
                 if rectify {
                     for x in 0..<wo { storeVector(rectified(loadVector(row + x * lanes)), to: row + x * lanes) }
                 }
-                storeChannelMajor(row, pixels: wo, channels: channels,
-                                  to: out.base + ((n * cout + ob * lanes) * ho + y) * wo, channelStride: outputPlane)
+                storeChannelMajor(row, pixels: wo, channels: channels.count,
+                                  to: out.base + ((n * cout + channels.lowerBound) * ho + y) * wo, channelStride: outputPlane)
             }
         }
     }

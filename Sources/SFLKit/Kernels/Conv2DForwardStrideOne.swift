@@ -77,6 +77,7 @@ func conv2DForwardStrideOne<S: TensorScalar>(input: UnsafePointer<S>, weights: G
                                              output: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry, threads: Int,
                                              rectify: Bool) {
     precondition(g.strideX == 1 && g.strideY == 1, "conv2DForwardStrideOne: stride \(g.strideY)×\(g.strideX)")
+    precondition(weights.block == gatherChannelBlock, "conv2DForwardStrideOne: weights in blocks of \(weights.block)")
     let kh = g.kernelHeight, kw = g.kernelWidth, taps = kh * kw
     let cin = g.inputChannels, cout = g.outputChannels, block = gatherChannelBlock
     let height = g.inputHeight, width = g.inputWidth, ho = g.outputHeight, wo = g.outputWidth
@@ -108,21 +109,11 @@ func conv2DForwardStrideOne<S: TensorScalar>(input: UnsafePointer<S>, weights: G
 
     // Tap programs: offsets of tap (c, ky, kx) from input pixel (c = 0,
     // y − padTop, x − padLeft), and from a pixel's column in each strip.
-    let programs = UnsafeMutablePointer<Int>.allocate(capacity: 4 * programLength)
+    let programs = makeTapPrograms(geometry: g, layouts: [(channelPlane, width), (left.channelStride, left.width),
+                                                          (right.channelStride, right.width), (middle.channelStride, middle.width)])
     defer { programs.deallocate() }
     let inPlaceProgram = programs, leftProgram = programs + programLength
     let rightProgram = programs + 2 * programLength, middleProgram = programs + 3 * programLength
-    for c in 0..<cin {
-        for ky in 0..<kh {
-            for kx in 0..<kw {
-                let tap = (c * kh + ky) * kw + kx
-                inPlaceProgram[tap] = c * channelPlane + ky * width + kx
-                leftProgram[tap] = c * left.channelStride + ky * left.width + kx
-                rightProgram[tap] = c * right.channelStride + ky * right.width + kx
-                middleProgram[tap] = c * middle.channelStride + ky * middle.width + kx
-            }
-        }
-    }
 
     // Per block of output channels: its channel count and first output channel.
     let blockOutputs = (0..<weights.outputBlocks).map { weights.outputRange($0).count }

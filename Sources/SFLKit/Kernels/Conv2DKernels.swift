@@ -85,7 +85,7 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
         return
     }
     if channelVectorForwardApplies(to: g) {
-        let weights = ChannelVectorWeights(weight: weight, bias: bias, geometry: g)
+        let weights = GatherWeights(weight: weight, bias: bias, geometry: g, block: kernelVectorWidth)
         defer { weights.deallocate() }
         conv2DForwardByChannelVectors(input: input, weights: weights, output: output, geometry: g, threads: threads,
                                       rectify: rectify)

@@ -44,21 +44,11 @@ func weightGradientByChannelVectors<S: TensorScalar>(input: UnsafePointer<S>,
     // Taps j = (c, ky, kx): offsets from a pixel's first tap, in the input
     // and in each strip.
     let programLength = cin * kh * kw
-    let programs = UnsafeMutablePointer<Int>.allocate(capacity: 4 * programLength)
+    let programs = makeTapPrograms(geometry: g, layouts: [(channelPlane, width), (left.channelStride, left.width),
+                                                          (right.channelStride, right.width), (whole.channelStride, whole.width)])
     defer { programs.deallocate() }
     let inPlaceProgram = programs, leftProgram = programs + programLength
     let rightProgram = programs + 2 * programLength, wholeProgram = programs + 3 * programLength
-    for c in 0..<cin {
-        for ky in 0..<kh {
-            for kx in 0..<kw {
-                let tap = (c * kh + ky) * kw + kx
-                inPlaceProgram[tap] = c * channelPlane + ky * width + kx
-                leftProgram[tap] = c * left.channelStride + ky * left.width + kx
-                rightProgram[tap] = c * right.channelStride + ky * right.width + kx
-                wholeProgram[tap] = c * whole.channelStride + ky * whole.width + kx
-            }
-        }
-    }
     let tapBlock = broadcastTapBlock
     let tapGroups = (programLength + tapBlock - 1) / tapBlock
     // Blocks: (16 output channels) × (range of output rows of one image);

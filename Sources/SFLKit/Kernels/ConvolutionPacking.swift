@@ -164,8 +164,12 @@ func padOutputGradient<S: TensorScalar>(_ gradient: UnsafePointer<S>, mask: Unsa
 /// output channels in blocks of nearly equal size (32 as 5 + 5 + 6 + 5 + 5 +
 /// 6 rather than 6 × 5 + 2, whose 4 accumulators would wait on the
 /// multiply-add latency), stored `[outputBlock][c][ky·kw + kx][B]` with
-/// `B = gatherChannelBlock` and zeros in the slots beyond a block's channels.
+/// `B` = ``block`` slots and zeros in the slots beyond a block's channels.
+/// The pixel-vector gathers take ``gatherChannelBlock`` channels per block,
+/// the channel-vector forward pass a vector of 16.
 struct GatherWeights<S: TensorScalar> {
+    /// Slots per block (`B`).
+    let block: Int
     /// Blocks of output channels.
     let outputBlocks: Int
     /// Taps per output channel (`Cin·kh·kw`).
@@ -178,9 +182,9 @@ struct GatherWeights<S: TensorScalar> {
     let bias: UnsafeMutablePointer<S>
 
     /// Packs `weight` (`[Cout, Cin, kh, kw]`) and `bias` (`[Cout]` or `nil`)
-    /// of `geometry`; release with ``deallocate()``.
-    init(weight: UnsafePointer<S>, bias: UnsafePointer<S>?, geometry g: Conv2DGeometry) {
-        let block = gatherChannelBlock
+    /// of `geometry` in blocks of `block` slots; release with ``deallocate()``.
+    init(weight: UnsafePointer<S>, bias: UnsafePointer<S>?, geometry g: Conv2DGeometry, block: Int = gatherChannelBlock) {
+        self.block = block
         outputChannels = g.outputChannels
         outputBlocks = (g.outputChannels + block - 1) / block
         programLength = g.inputChannels * g.kernelHeight * g.kernelWidth
@@ -202,45 +206,6 @@ struct GatherWeights<S: TensorScalar> {
     /// The output channels of block `ob`.
     @inline(__always)
     func outputRange(_ ob: Int) -> Range<Int> { Parallel.range(of: ob, splitting: outputChannels, into: outputBlocks) }
-
-    /// Frees the packed weights.
-    func deallocate() {
-        values.deallocate()
-        bias.deallocate()
-    }
-}
-
-/// The weights of a convolution packed for the channel-vector forward pass
-/// (``conv2DForwardByChannelVectors(input:weights:output:geometry:threads:rectify:)``):
-/// output channels in blocks of 16, stored `[outputBlock][c][ky·kw + kx][16]`
-/// (one vector of 16 channels per tap), zero beyond the last channel.
-struct ChannelVectorWeights<S: TensorScalar> {
-    /// Blocks of 16 output channels.
-    let outputBlocks: Int
-    /// Taps per output channel (`Cin·kh·kw`).
-    let programLength: Int
-    /// `outputBlocks · programLength · 16` weights.
-    let values: UnsafeMutablePointer<S>
-    /// `outputBlocks · 16` biases (zeros without a bias).
-    let bias: UnsafeMutablePointer<S>
-
-    /// Packs `weight` (`[Cout, Cin, kh, kw]`) and `bias` (`[Cout]` or `nil`)
-    /// of `geometry`; release with ``deallocate()``.
-    init(weight: UnsafePointer<S>, bias: UnsafePointer<S>?, geometry g: Conv2DGeometry) {
-        let lanes = kernelVectorWidth
-        outputBlocks = (g.outputChannels + lanes - 1) / lanes
-        programLength = g.inputChannels * g.kernelHeight * g.kernelWidth
-        let count = outputBlocks * programLength * lanes
-        values = UnsafeMutablePointer<S>.allocate(capacity: count)
-        values.initialize(repeating: 0, count: count)
-        self.bias = UnsafeMutablePointer<S>.allocate(capacity: outputBlocks * lanes)
-        self.bias.initialize(repeating: 0, count: outputBlocks * lanes)
-        for o in 0..<g.outputChannels {
-            let ob = o / lanes, lane = o % lanes
-            for tap in 0..<programLength { values[(ob * programLength + tap) * lanes + lane] = weight[o * programLength + tap] }
-            self.bias[o] = bias?[o] ?? 0
-        }
-    }
 
     /// Frees the packed weights.
     func deallocate() {
@@ -300,4 +265,24 @@ struct BroadcastStrip {
             }
         }
     }
+}
+
+/// The tap programs of gathers that read `[c][row][width]` layouts (the
+/// input itself, or strips of it): for layout `k` and tap `(c, ky, kx)`,
+/// `t = (c·kh + ky)·kw + kx`, `programs[k·Cin·kh·kw + t] = c·channelStride_k
+/// + ky·width_k + kx`, the tap's offset from the pixel's first tap. Release
+/// with `deallocate()`.
+func makeTapPrograms(geometry g: Conv2DGeometry, layouts: [(channelStride: Int, width: Int)]) -> UnsafeMutablePointer<Int> {
+    let kh = g.kernelHeight, kw = g.kernelWidth, programLength = g.inputChannels * kh * kw
+    let programs = UnsafeMutablePointer<Int>.allocate(capacity: max(1, layouts.count * programLength))
+    for (k, layout) in layouts.enumerated() {
+        for c in 0..<g.inputChannels {
+            for ky in 0..<kh {
+                for kx in 0..<kw {
+                    programs[k * programLength + (c * kh + ky) * kw + kx] = c * layout.channelStride + ky * layout.width + kx
+                }
+            }
+        }
+    }
+    return programs
 }

@@ -201,7 +201,7 @@ private let inPlaceForwardGeometries: [Conv2DGeometry] = [
 /// strips at the left and right ends of the rows, whole rows through their
 /// own strip where the taps reach the padding rows (top and bottom), images
 /// too small for any pixel in place, several row blocks per image, two
-/// blocks of output channels with a partial second one (28 = 16 + 12), and
+/// blocks of output channels that do not fill their vectors (28 = 14 + 14), and
 /// input channels in groups of 4 with a partial last group.
 private let channelVectorForwardGeometries: [Conv2DGeometry] = [
     Conv2DGeometry(batch: 2, inputChannels: 32, inputHeight: 37, inputWidth: 71, outputChannels: 16, kernelSize: 3,
