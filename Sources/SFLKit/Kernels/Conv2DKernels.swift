@@ -427,7 +427,9 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 /// otherwise vectors hold pixels
 /// (``CorrelationVector``: 8 in wide-register builds, 4 in the baseline
 /// build), each weight is the sum of their lane-wise partial sums, and every
-/// block owns a disjoint set of weights. Either way the order of every sum is fixed by
+/// block owns a disjoint set of weights (at stride 1 reading the input in
+/// place, ``weightGradientStrideOneByPixelVectors(input:outputGradient:gradientMask:weightGradient:geometry:threads:)``;
+/// at other strides from packed phase-plane rows). Either way the order of every sum is fixed by
 /// the geometry, so the result does not depend on `threads`. The bias
 /// gradient is summed from the copies of the gradient that the
 /// channel-vector and Winograd kernels make anyway (per parallel block, the
@@ -460,13 +462,18 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
         return
     }
     let cout = g.outputChannels
-    if 4 * cout >= 3 * roundUp(cout, toMultipleOf: kernelVectorWidth) {
+    if channelVectorWeightGradientApplies(to: g) {
         weightGradientByChannelVectors(input: input, outputGradient: outputGradient, gradientMask: gradientMask,
                                        weightGradient: weightGradient, biasGradient: biasGradient, geometry: g, threads: threads)
         return
     }
-    weightGradientByPixelVectors(input: input, outputGradient: outputGradient, gradientMask: gradientMask,
-                                 weightGradient: weightGradient, geometry: g, threads: threads)
+    if g.strideX == 1 && g.strideY == 1 {   // the taps' shifts move to the gradient: no padded copy of the input
+        weightGradientStrideOneByPixelVectors(input: input, outputGradient: outputGradient, gradientMask: gradientMask,
+                                              weightGradient: weightGradient, geometry: g, threads: threads)
+    } else {
+        weightGradientByPixelVectors(input: input, outputGradient: outputGradient, gradientMask: gradientMask,
+                                     weightGradient: weightGradient, geometry: g, threads: threads)
+    }
     // The pixel-vector kernel leaves the bias gradient to a pass of its own.
     if let biasGradient {
         let ho = g.outputHeight, wo = g.outputWidth
@@ -482,6 +489,13 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
             bias.base[o] = total.sum()
         }
     }
+}
+
+/// Whether ``conv2DWeightGradient(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``
+/// holds 16 output channels per vector (when Winograd does not pay): the
+/// output channels fill at least three quarters of their vectors.
+func channelVectorWeightGradientApplies(to g: Conv2DGeometry) -> Bool {
+    4 * g.outputChannels >= 3 * roundUp(g.outputChannels, toMultipleOf: kernelVectorWidth)
 }
 
 /// Adds the `count` scalars at `row` to 16 lane-wise partial sums (lane `ℓ`
@@ -503,7 +517,7 @@ private func accumulateRow<S: TensorScalar>(_ row: UnsafePointer<S>, mask: Unsaf
 }
 
 /// The weight gradient with pixels in the vector lanes (for few output
-/// channels): each weight is summed as lane-wise partial sums of
+/// channels, at strides above 1): each weight is summed as lane-wise partial sums of
 /// ``CorrelationVector`` (lane `ℓ` takes the columns `x ≡ ℓ` modulo the
 /// width) in a fixed order, then the lanes are added. Blocks are (three
 /// output channels) × (group of input channels); a block's register tile
@@ -534,14 +548,8 @@ private func weightGradientByPixelVectors<S: TensorScalar>(input: UnsafePointer<
                       geometry: g, threads: threads)
     (padded + gradientCount).initialize(repeating: 0, count: ho * rowWidth)  // a zero plane for missing outputs
 
-    // Blocks: (three output channels) × (group of input channels).
-    let outputTriples = (cout + 2) / 3
-    let inputGroups = min(cin, max(1, (weightGradientBlocks + outputTriples - 1) / outputTriples))
-    let largestInputGroup = (cin + inputGroups - 1) / inputGroups
-    let tapGroups = (kw + 2) / 3
-    // Per block: [input in group][ky][tap group][3 outputs × 3 taps] vectors.
-    let partialsPerBlock = largestInputGroup * kh * tapGroups * 9
-    let partialCount = outputTriples * inputGroups * partialsPerBlock
+    let blocks = PixelVectorWeightGradientBlocks(geometry: g, tiling: .tapsOfOneKernelRow)
+    let partialsPerBlock = blocks.partialsPerBlock, partialCount = blocks.count * partialsPerBlock
     let partials = ScratchBuffers.take(CorrelationVector<S>.self, count: partialCount)
     defer { ScratchBuffers.give(partials) }
     partials.initialize(repeating: CorrelationVector<S>(), count: partialCount)
@@ -552,18 +560,15 @@ private func weightGradientByPixelVectors<S: TensorScalar>(input: UnsafePointer<
     let layout = PhasePlaneLayout(geometry: g)
     let localRows = (sweepRows - 1) * g.strideY + kh
     let localPlane = localRows * layout.planeWidth, localChannel = layout.phases * localPlane
-    let blocks = outputTriples * inputGroups
-    let scratch = ScratchBuffers.take(S.self, count: blocks * localChannel)
+    let scratch = ScratchBuffers.take(S.self, count: blocks.count * localChannel)
     defer { ScratchBuffers.give(scratch) }
 
     let gradients = UnsafePointer(padded)
     let sums = SendablePointer(partials), out = SendablePointer(weightGradient), scratchBase = SendablePointer(scratch)
     let inputRowStride = g.strideY * layout.planeWidth
     func tapOffset(_ k: Int) -> Int { k < kw ? (k % g.strideX) * localPlane + k / g.strideX : 0 }
-    Parallel.forEachBlock(blocks, threads: threads) { block in
-        let o0 = 3 * (block / inputGroups)
-        let outputs = min(3, cout - o0)
-        let inputs = Parallel.range(of: block % inputGroups, splitting: cin, into: inputGroups)
+    Parallel.forEachBlock(blocks.count, threads: threads) { block in
+        let o0 = blocks.firstOutput(of: block), outputs = blocks.outputs(of: block), inputs = blocks.inputs(of: block)
         let acc = sums.base + block * partialsPerBlock
         let planes = scratchBase.base + block * localChannel
         for n in 0..<g.batch {
@@ -581,7 +586,7 @@ private func weightGradientByPixelVectors<S: TensorScalar>(input: UnsafePointer<
                                       phaseStride: localPlane, planeWidth: layout.planeWidth, geometry: g)
                     }
                     for ky in 0..<kh {
-                        for tg in 0..<tapGroups {
+                        for tg in 0..<blocks.tileGroups {
                             let kx = 3 * tg
                             correlateRowsDispatch(outputs: outputs, taps: min(3, kw - kx),
                                                   gradients: (gradient0 + y0 * rowWidth, gradient1 + y0 * rowWidth,
@@ -590,22 +595,13 @@ private func weightGradientByPixelVectors<S: TensorScalar>(input: UnsafePointer<
                                                   inputRowStride: inputRowStride,
                                                   tapOffsets: (tapOffset(kx), tapOffset(kx + 1), tapOffset(kx + 2)),
                                                   rows: rowCount, width: rowWidth,
-                                                  sums: acc + ((cl * kh + ky) * tapGroups + tg) * 9)
+                                                  sums: acc + blocks.partialIndex(inputInGroup: cl, fixed: ky, tileGroup: tg))
                         }
                     }
                 }
                 y0 += rowCount
             }
         }
-        for k in 0..<outputs {
-            for (cl, c) in inputs.enumerated() {
-                for ky in 0..<kh {
-                    for kx in 0..<kw {
-                        let sum = acc[((cl * kh + ky) * tapGroups + kx / 3) * 9 + 3 * k + kx % 3].sum()
-                        out.base[(((o0 + k) * cin + c) * kh + ky) * kw + kx] = sum
-                    }
-                }
-            }
-        }
+        blocks.storeWeights(of: block, sums: acc, into: out.base)
     }
 }

@@ -341,6 +341,102 @@ func correlateRowsDispatch<S: TensorScalar>(outputs: Int, taps: Int,
     }
 }
 
+/// Adds to `sums` the lane-wise products of up to three input rows, read
+/// where they lie, with up to three gradient rows, over `rows` rows of
+/// `fullVectors` whole vectors and, when `hasTail`, one more vector taken
+/// from each input row's *tail*:
+/// `sums[3k + m] += Σ_{r, x} input_m[r·inputRowStride + x] · gradient_k[r·gradientRowStride + x]`
+/// for `k < outputs ≤ 3`, `m < inputRows ≤ 3`, where the whole vectors
+/// are `x < fullVectors·V` and the tail vector is `tail_m[r·tailRowStride ..< + V]`
+/// against `gradient_k[r·gradientRowStride + fullVectors·V ..< + V]`.
+/// The transposed form of
+/// ``correlateRows(outputs:taps:gradients:gradientRowStride:input:inputRowStride:tapOffsets:rows:width:sums:)``:
+/// the column shift of a tap moves to the (zero-padded) gradient pointers
+/// and the three input rows are three kernel rows, so the input needs no
+/// padded copy; nine accumulators for six loads.
+///
+/// - Requires: every addressed scalar readable.
+func correlateInputRows<S: TensorScalar, Outputs: BlockCount, InputRows: BlockCount>(
+                                    outputs _: Outputs.Type, inputRows _: InputRows.Type,
+                                    inputs: (UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>), inputRowStride: Int,
+                                    tails: (UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>), tailRowStride: Int,
+                                    gradients: (UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>),
+                                    gradientRowStride: Int, rows: Int, fullVectors: Int, hasTail: Bool,
+                                    sums: UnsafeMutablePointer<CorrelationVector<S>>) {
+    typealias V = CorrelationVector<S>
+    let outputs = Outputs.value, inputRows = InputRows.value, step = V.scalarCount
+    @inline(__always) func load(_ pointer: UnsafePointer<S>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
+    var s00 = sums[0], s01 = sums[1], s02 = sums[2]
+    var s10 = sums[3], s11 = sums[4], s12 = sums[5]
+    var s20 = sums[6], s21 = sums[7], s22 = sums[8]
+    var i0 = inputs.0, i1 = inputs.1, i2 = inputs.2
+    var t0 = tails.0, t1 = tails.1, t2 = tails.2
+    var g0 = gradients.0, g1 = gradients.1, g2 = gradients.2
+    @inline(__always) func accumulate(_ p: V, _ q: V, _ r: V, _ x: Int) {
+        let u = load(g0 + x)
+        let v = outputs > 1 ? load(g1 + x) : V()
+        let w = outputs > 2 ? load(g2 + x) : V()
+        multiplyAdd(&s00, u, p)
+        if outputs > 1 { multiplyAdd(&s10, v, p) }
+        if outputs > 2 { multiplyAdd(&s20, w, p) }
+        if inputRows > 1 {
+            multiplyAdd(&s01, u, q)
+            if outputs > 1 { multiplyAdd(&s11, v, q) }
+            if outputs > 2 { multiplyAdd(&s21, w, q) }
+        }
+        if inputRows > 2 {
+            multiplyAdd(&s02, u, r)
+            if outputs > 1 { multiplyAdd(&s12, v, r) }
+            if outputs > 2 { multiplyAdd(&s22, w, r) }
+        }
+    }
+    let end = fullVectors * step
+    for _ in 0..<rows {
+        var x = 0
+        while x < end {
+            accumulate(load(i0 + x), inputRows > 1 ? load(i1 + x) : V(), inputRows > 2 ? load(i2 + x) : V(), x)
+            x += step
+        }
+        if hasTail { accumulate(load(t0), inputRows > 1 ? load(t1) : V(), inputRows > 2 ? load(t2) : V(), end) }
+        i0 += inputRowStride; i1 += inputRowStride; i2 += inputRowStride
+        t0 += tailRowStride; t1 += tailRowStride; t2 += tailRowStride
+        g0 += gradientRowStride; g1 += gradientRowStride; g2 += gradientRowStride
+    }
+    sums[0] = s00; sums[1] = s01; sums[2] = s02
+    sums[3] = s10; sums[4] = s11; sums[5] = s12
+    sums[6] = s20; sums[7] = s21; sums[8] = s22
+}
+
+/// ``correlateInputRows(outputs:inputRows:inputs:inputRowStride:tails:tailRowStride:gradients:gradientRowStride:rows:fullVectors:hasTail:sums:)``
+/// with `outputs` (1...3) and `inputRows` (1...3) turned into compile-time constants.
+@inline(__always)
+func correlateInputRowsDispatch<S: TensorScalar>(outputs: Int, inputRows: Int,
+                                                 inputs: (UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>),
+                                                 inputRowStride: Int,
+                                                 tails: (UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>),
+                                                 tailRowStride: Int,
+                                                 gradients: (UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>),
+                                                 gradientRowStride: Int, rows: Int, fullVectors: Int, hasTail: Bool,
+                                                 sums: UnsafeMutablePointer<CorrelationVector<S>>) {
+    @inline(__always) func run<Outputs: BlockCount, InputRows: BlockCount>(_ o: Outputs.Type, _ m: InputRows.Type) {
+        correlateInputRows(outputs: o, inputRows: m, inputs: inputs, inputRowStride: inputRowStride, tails: tails,
+                           tailRowStride: tailRowStride, gradients: gradients, gradientRowStride: gradientRowStride,
+                           rows: rows, fullVectors: fullVectors, hasTail: hasTail, sums: sums)
+    }
+    switch (outputs, inputRows) {
+    case (3, 3): run(BlockOf3.self, BlockOf3.self)
+    case (3, 2): run(BlockOf3.self, BlockOf2.self)
+    case (3, 1): run(BlockOf3.self, BlockOf1.self)
+    case (2, 3): run(BlockOf2.self, BlockOf3.self)
+    case (2, 2): run(BlockOf2.self, BlockOf2.self)
+    case (2, 1): run(BlockOf2.self, BlockOf1.self)
+    case (1, 3): run(BlockOf1.self, BlockOf3.self)
+    case (1, 2): run(BlockOf1.self, BlockOf2.self)
+    case (1, 1): run(BlockOf1.self, BlockOf1.self)
+    default: preconditionFailure("correlateInputRows: no register block for \(outputs) outputs × \(inputRows) input rows")
+    }
+}
+
 /// Adds to up to six channel-vector accumulators the products of a run of
 /// 16-channel gradient vectors with broadcast input scalars:
 /// `sums[k] += Σ_{r < rows, x < width} gradient[r·gradientRowStride + 16x ..< +16] ·

@@ -249,6 +249,24 @@ private let channelVectorInputGradientGeometries: [Conv2DGeometry] = [
     Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 3, inputWidth: 4, outputChannels: 5, kernelSize: 5, stride: 2, padding: 2),
 ]
 
+/// Stride-1 geometries with few output channels, whose weight gradient
+/// reads the input in place (`weightGradientStrideOneByPixelVectors`):
+/// 1, 2, 3, 4 (3 + 1) and 7 (3 + 3 + 1) output channels; kernel heights 3,
+/// 5 (kernel rows grouped 3 + 2), 7 (3 + 3 + 1) and 1; rows with and without
+/// a partial last vector in both builds' vector widths (4 and 8 lanes) and
+/// narrower than one vector; sweeps of 4 rows with a partial last sweep;
+/// padding wider than the kernel (rows and columns that meet only padding)
+/// and none; batch 2.
+private let strideOnePixelVectorWeightGradientGeometries: [Conv2DGeometry] = [
+    Conv2DGeometry(batch: 2, inputChannels: 32, inputHeight: 19, inputWidth: 37, outputChannels: 3, kernelSize: 3, padding: 1),
+    Conv2DGeometry(batch: 1, inputChannels: 5, inputHeight: 13, inputWidth: 64, outputChannels: 4, kernelSize: 5, padding: 2),
+    Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 10, inputWidth: 21, outputChannels: 7, kernelHeight: 7, kernelWidth: 3,
+                   strideY: 1, strideX: 1, padTop: 4, padBottom: 0, padLeft: 0, padRight: 3),
+    Conv2DGeometry(batch: 1, inputChannels: 2, inputHeight: 6, inputWidth: 3, outputChannels: 1, kernelSize: 3, padding: 3),
+    Conv2DGeometry(batch: 2, inputChannels: 9, inputHeight: 9, inputWidth: 300, outputChannels: 2, kernelHeight: 1, kernelWidth: 5,
+                   strideY: 1, strideX: 1, padTop: 0, padBottom: 0, padLeft: 1, padRight: 3),
+]
+
 @Suite("Conv2D kernels")
 struct Conv2DKernelTests {
     @Test("Double kernels match the naive loops", arguments: geometries)
@@ -281,6 +299,26 @@ struct Conv2DKernelTests {
         conv2DForward(input: single.0, weight: single.1, bias: single.2, output: &three, geometry: g, threads: 3, rectify: true)
         #expect(three.map(\.bitPattern) == one.map(\.bitPattern))
         #expect(relativeError(one.map(Double.init), expected.map { max($0, 0) }) < 1e-4)
+    }
+
+    @Test("Stride-1 pixel-vector weight gradient matches the naive loops, with a gradient mask, for any thread count",
+          arguments: strideOnePixelVectorWeightGradientGeometries)
+    func strideOnePixelVectorWeightGradientMatchesNaive(_ g: Conv2DGeometry) {
+        #expect(g.strideX == 1 && g.strideY == 1 && !channelVectorWeightGradientApplies(to: g) && !winogradWeightGradientPays(for: g))
+        let input = randomValues(g.inputCount, seed: 51), gradient = randomValues(g.outputCount, seed: 52)
+        var weightGradient = [Double](repeating: .nan, count: g.weightCount)
+        var biasGradient = [Double](repeating: .nan, count: g.outputChannels)
+        conv2DWeightGradient(input: input, outputGradient: gradient, weightGradient: &weightGradient, biasGradient: &biasGradient,
+                             geometry: g, threads: 2)
+        let expected = NaiveConvolution.weightGradient(input, gradient, g)
+        #expect(relativeError(weightGradient, expected.weight) < 1e-12)
+        #expect(relativeError(biasGradient, expected.bias) < 1e-12)
+        var single = [Float](repeating: .nan, count: g.weightCount)
+        conv2DWeightGradient(input: input.map(Float.init), outputGradient: gradient.map(Float.init), weightGradient: &single,
+                             biasGradient: nil, geometry: g, threads: 1)
+        #expect(relativeError(single.map(Double.init), expected.weight) < 1e-4)
+        expectMaskMatchesMaskedGradient(Double.self, g)
+        expectMaskMatchesMaskedGradient(Float.self, g)
     }
 
     @Test("Channel-vector input gradient matches the naive loops, with a gradient mask, for any thread count",
