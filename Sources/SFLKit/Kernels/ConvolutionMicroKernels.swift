@@ -261,6 +261,28 @@ typealias CorrelationVector<S: TensorScalar> = SIMD8<S>
 typealias CorrelationVector<S: TensorScalar> = SIMD4<S>
 #endif
 
+/// The nine accumulators of a correlation register block (`s` + output +
+/// tap or input row), loaded from and stored to nine consecutive vectors.
+struct CorrelationSums<S: TensorScalar> {
+    var s00, s01, s02, s10, s11, s12, s20, s21, s22: CorrelationVector<S>
+
+    /// The sums at `sums[0 ..< 9]`.
+    @inline(__always)
+    init(_ sums: UnsafePointer<CorrelationVector<S>>) {
+        s00 = sums[0]; s01 = sums[1]; s02 = sums[2]
+        s10 = sums[3]; s11 = sums[4]; s12 = sums[5]
+        s20 = sums[6]; s21 = sums[7]; s22 = sums[8]
+    }
+
+    /// Writes the sums back to `sums[0 ..< 9]`.
+    @inline(__always)
+    func store(to sums: UnsafeMutablePointer<CorrelationVector<S>>) {
+        sums[0] = s00; sums[1] = s01; sums[2] = s02
+        sums[3] = s10; sums[4] = s11; sums[5] = s12
+        sums[6] = s20; sums[7] = s21; sums[8] = s22
+    }
+}
+
 /// Adds to `sums` the lane-wise products of up to three gradient rows with
 /// up to three shifted input rows, over `rows` rows and `width` columns:
 /// `sums[3k + t] += Σ_{r, x} gradient_k[r·gradientRowStride + x] · input[r·inputRowStride + tapOffsets[t] + x]`
@@ -278,9 +300,7 @@ func correlateRows<S: TensorScalar, Outputs: BlockCount, Taps: BlockCount>(
     typealias V = CorrelationVector<S>
     let outputs = Outputs.value, taps = Taps.value, step = V.scalarCount
     @inline(__always) func load(_ pointer: UnsafePointer<S>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
-    var s00 = sums[0], s01 = sums[1], s02 = sums[2]
-    var s10 = sums[3], s11 = sums[4], s12 = sums[5]
-    var s20 = sums[6], s21 = sums[7], s22 = sums[8]
+    var s = CorrelationSums(sums)
     var g0 = gradients.0, g1 = gradients.1, g2 = gradients.2
     var i0 = input + tapOffsets.0, i1 = input + tapOffsets.1, i2 = input + tapOffsets.2
     for _ in 0..<rows {
@@ -290,29 +310,27 @@ func correlateRows<S: TensorScalar, Outputs: BlockCount, Taps: BlockCount>(
             let v = outputs > 1 ? load(g1 + x) : V()
             let w = outputs > 2 ? load(g2 + x) : V()
             let p = load(i0 + x)
-            multiplyAdd(&s00, u, p)
-            if outputs > 1 { multiplyAdd(&s10, v, p) }
-            if outputs > 2 { multiplyAdd(&s20, w, p) }
+            multiplyAdd(&s.s00, u, p)
+            if outputs > 1 { multiplyAdd(&s.s10, v, p) }
+            if outputs > 2 { multiplyAdd(&s.s20, w, p) }
             if taps > 1 {
                 let q = load(i1 + x)
-                multiplyAdd(&s01, u, q)
-                if outputs > 1 { multiplyAdd(&s11, v, q) }
-                if outputs > 2 { multiplyAdd(&s21, w, q) }
+                multiplyAdd(&s.s01, u, q)
+                if outputs > 1 { multiplyAdd(&s.s11, v, q) }
+                if outputs > 2 { multiplyAdd(&s.s21, w, q) }
             }
             if taps > 2 {
                 let r = load(i2 + x)
-                multiplyAdd(&s02, u, r)
-                if outputs > 1 { multiplyAdd(&s12, v, r) }
-                if outputs > 2 { multiplyAdd(&s22, w, r) }
+                multiplyAdd(&s.s02, u, r)
+                if outputs > 1 { multiplyAdd(&s.s12, v, r) }
+                if outputs > 2 { multiplyAdd(&s.s22, w, r) }
             }
             x += step
         }
         g0 += gradientRowStride; g1 += gradientRowStride; g2 += gradientRowStride
         i0 += inputRowStride; i1 += inputRowStride; i2 += inputRowStride
     }
-    sums[0] = s00; sums[1] = s01; sums[2] = s02
-    sums[3] = s10; sums[4] = s11; sums[5] = s12
-    sums[6] = s20; sums[7] = s21; sums[8] = s22
+    s.store(to: sums)
 }
 
 /// ``correlateRows(outputs:taps:gradients:gradientRowStride:input:inputRowStride:tapOffsets:rows:width:sums:)``
@@ -366,9 +384,7 @@ func correlateInputRows<S: TensorScalar, Outputs: BlockCount, InputRows: BlockCo
     typealias V = CorrelationVector<S>
     let outputs = Outputs.value, inputRows = InputRows.value, step = V.scalarCount
     @inline(__always) func load(_ pointer: UnsafePointer<S>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
-    var s00 = sums[0], s01 = sums[1], s02 = sums[2]
-    var s10 = sums[3], s11 = sums[4], s12 = sums[5]
-    var s20 = sums[6], s21 = sums[7], s22 = sums[8]
+    var s = CorrelationSums(sums)
     var i0 = inputs.0, i1 = inputs.1, i2 = inputs.2
     var t0 = tails.0, t1 = tails.1, t2 = tails.2
     var g0 = gradients.0, g1 = gradients.1, g2 = gradients.2
@@ -376,18 +392,18 @@ func correlateInputRows<S: TensorScalar, Outputs: BlockCount, InputRows: BlockCo
         let u = load(g0 + x)
         let v = outputs > 1 ? load(g1 + x) : V()
         let w = outputs > 2 ? load(g2 + x) : V()
-        multiplyAdd(&s00, u, p)
-        if outputs > 1 { multiplyAdd(&s10, v, p) }
-        if outputs > 2 { multiplyAdd(&s20, w, p) }
+        multiplyAdd(&s.s00, u, p)
+        if outputs > 1 { multiplyAdd(&s.s10, v, p) }
+        if outputs > 2 { multiplyAdd(&s.s20, w, p) }
         if inputRows > 1 {
-            multiplyAdd(&s01, u, q)
-            if outputs > 1 { multiplyAdd(&s11, v, q) }
-            if outputs > 2 { multiplyAdd(&s21, w, q) }
+            multiplyAdd(&s.s01, u, q)
+            if outputs > 1 { multiplyAdd(&s.s11, v, q) }
+            if outputs > 2 { multiplyAdd(&s.s21, w, q) }
         }
         if inputRows > 2 {
-            multiplyAdd(&s02, u, r)
-            if outputs > 1 { multiplyAdd(&s12, v, r) }
-            if outputs > 2 { multiplyAdd(&s22, w, r) }
+            multiplyAdd(&s.s02, u, r)
+            if outputs > 1 { multiplyAdd(&s.s12, v, r) }
+            if outputs > 2 { multiplyAdd(&s.s22, w, r) }
         }
     }
     let end = fullVectors * step
@@ -402,9 +418,7 @@ func correlateInputRows<S: TensorScalar, Outputs: BlockCount, InputRows: BlockCo
         t0 += tailRowStride; t1 += tailRowStride; t2 += tailRowStride
         g0 += gradientRowStride; g1 += gradientRowStride; g2 += gradientRowStride
     }
-    sums[0] = s00; sums[1] = s01; sums[2] = s02
-    sums[3] = s10; sums[4] = s11; sums[5] = s12
-    sums[6] = s20; sums[7] = s21; sums[8] = s22
+    s.store(to: sums)
 }
 
 /// ``correlateInputRows(outputs:inputRows:inputs:inputRowStride:tails:tailRowStride:gradients:gradientRowStride:rows:fullVectors:hasTail:sums:)``
