@@ -1,7 +1,8 @@
 // Direct 2-D convolution kernels (forward, input gradient, weight gradient):
 // the entry points, which choose a kernel per geometry (Winograd, 16
 // channels per vector, or 16 consecutive pixels of one row per vector), and
-// the pixel-vector kernels themselves. See ``Conv2DGeometry`` for the
+// the packed pixel-vector kernels themselves (the kernels that read their
+// input in place have files of their own). See ``Conv2DGeometry`` for the
 // semantics and layouts.
 //
 // Every kernel splits its work into blocks chosen from the geometry alone;
@@ -32,10 +33,11 @@ private let forwardChannelGroup = 4
 /// Output rows whose input rows the direct forward pass packs at a time.
 private let forwardRowChunk = 4
 
-/// Bytes of output-gradient rows the pixel-vector weight gradient sweeps
-/// before moving to the next (channel, kernel row, tap) accumulator set:
-/// small enough to stay in the level-1 cache with the input rows (8 rows of
-/// the paper's last layer, 29 KiB, were slower than 4).
+/// Bytes of output-gradient rows the packed pixel-vector weight gradient
+/// sweeps before moving to the next (channel, kernel row, tap) accumulator
+/// set: small enough to stay in the level-1 cache with the input rows (8
+/// rows of the paper's last layer, 29 KiB, were slower than 4, measured
+/// when that layer still took this kernel).
 private let pixelVectorSweepBytes = 16 * 1024
 
 /// Parallel blocks the weight gradient aims for (groups of output channels ×
@@ -474,7 +476,7 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
         weightGradientByPixelVectors(input: input, outputGradient: outputGradient, gradientMask: gradientMask,
                                      weightGradient: weightGradient, geometry: g, threads: threads)
     }
-    // The pixel-vector kernel leaves the bias gradient to a pass of its own.
+    // The pixel-vector kernels leave the bias gradient to a pass of its own.
     if let biasGradient {
         let ho = g.outputHeight, wo = g.outputWidth
         let bias = SendablePointer(biasGradient)
@@ -517,7 +519,7 @@ private func accumulateRow<S: TensorScalar>(_ row: UnsafePointer<S>, mask: Unsaf
 }
 
 /// The weight gradient with pixels in the vector lanes (for few output
-/// channels, at strides above 1): each weight is summed as lane-wise partial sums of
+/// channels, when either stride is above 1): each weight is summed as lane-wise partial sums of
 /// ``CorrelationVector`` (lane `ℓ` takes the columns `x ≡ ℓ` modulo the
 /// width) in a fixed order, then the lanes are added. Blocks are (three
 /// output channels) × (group of input channels); a block's register tile
@@ -527,7 +529,8 @@ private func accumulateRow<S: TensorScalar>(_ row: UnsafePointer<S>, mask: Unsaf
 /// stay in the level-1 cache) and packs, per input channel, just the input
 /// rows the sweep reads into its own phase-plane rows: packing the whole
 /// input first wrote it all to memory and read it back (a third of this
-/// kernel's time on the paper's last layer).
+/// kernel's time on the paper's last layer, which has since moved to
+/// ``weightGradientStrideOneByPixelVectors(input:outputGradient:gradientMask:weightGradient:geometry:threads:)``).
 ///
 /// - Parameters:
 ///   - input: `[N, Cin, H, W]`.

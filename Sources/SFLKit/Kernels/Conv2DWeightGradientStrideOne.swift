@@ -17,8 +17,9 @@
 // three shifts of three outputs) measured 20 % slower than the packed kernel.
 
 /// Gradient rows a block sweeps per (input channel, tap, kernel-row group)
-/// accumulator set: they (three output channels) and the `rows + kh − 1`
-/// input rows of one channel stay in the level-1 cache.
+/// accumulator set: at the paper's width they (three output channels) and
+/// the `rows + kh − 1` input rows of one channel stay in the level-1 cache
+/// (2 rows were slower, 8 the same).
 private let strideOneWeightGradientSweepRows = 4
 
 /// The blocks of the pixel-vector weight gradients: (three output channels)
@@ -125,19 +126,20 @@ func weightGradientStrideOneByPixelVectors<S: TensorScalar>(input: UnsafePointer
     let kh = g.kernelHeight, kw = g.kernelWidth, step = CorrelationVector<S>.scalarCount
     let fullVectors = w / step, tail = w % step
 
-    // Padded gradient: output (y, x) at padded row y + topRows, column
-    // x + leftPad. Input pixel (i, j) meets it through tap (ky, kx) when
+    // Padded gradient: output (y, x) at row y, column x + leftPad (rows need
+    // no padding: kernel rows outside the image are taken care of on the
+    // input side). Input pixel (i, j) meets it through tap (ky, kx) when
     // i = y + ky − padTop and j = x + kx − padLeft, that is at padded column
     // j − kx + columnShift (≥ 0), and every vector read, the tail's
     // included, stays inside the padded row.
-    let leftPad = max(0, kw - 1 - g.padLeft), topRows = max(0, kh - 1 - g.padTop)
+    let leftPad = max(0, kw - 1 - g.padLeft)
     let columnShift = g.padLeft + leftPad
     let rowWidth = max(roundUp(w, toMultipleOf: step) + columnShift, leftPad + g.outputWidth)
-    let plane = (topRows + ho) * rowWidth, gradientCount = g.batch * cout * plane
+    let plane = ho * rowWidth, gradientCount = g.batch * cout * plane
     let padded = ScratchBuffers.take(S.self, count: gradientCount + plane)
     defer { ScratchBuffers.give(padded) }
     padOutputGradient(outputGradient, mask: gradientMask, into: padded, leftPad: leftPad, rowWidth: rowWidth,
-                      topRows: topRows, rows: topRows + ho, geometry: g, threads: threads)
+                      topRows: 0, rows: ho, geometry: g, threads: threads)
     (padded + gradientCount).initialize(repeating: 0, count: plane)  // a zero plane for missing outputs
 
     let blocks = PixelVectorWeightGradientBlocks(geometry: g, tiling: .kernelRowsOfOneTap)
@@ -145,8 +147,8 @@ func weightGradientStrideOneByPixelVectors<S: TensorScalar>(input: UnsafePointer
     let partials = ScratchBuffers.take(CorrelationVector<S>.self, count: partialCount)
     defer { ScratchBuffers.give(partials) }
     partials.initialize(repeating: CorrelationVector<S>(), count: partialCount)
-    // Per worker: the tails of one sweep's input rows; and one zero row for
-    // kernel rows outside the image.
+    // Per worker, the tails of one sweep's input rows; then one zero row,
+    // shared, for kernel rows outside the image.
     let sweepInputRows = strideOneWeightGradientSweepRows + kh - 1, tailsCount = sweepInputRows * step
     let workers = Parallel.workers(for: blocks.count, threads: threads)
     let scratch = ScratchBuffers.take(S.self, count: workers * tailsCount + fullVectors * step + 1)
@@ -164,7 +166,7 @@ func weightGradientStrideOneByPixelVectors<S: TensorScalar>(input: UnsafePointer
             let gradient0 = gradients + (n * cout + o0) * plane
             let gradient1 = outputs > 1 ? gradient0 + plane : gradients + gradientCount
             let gradient2 = outputs > 2 ? gradient0 + 2 * plane : gradients + gradientCount
-            // Output row y (padded row y + topRows) meets input row y + ky − padTop.
+            // Output row y meets input row y + ky − padTop.
             var y0 = 0
             while y0 < ho {
                 let rowCount = min(strideOneWeightGradientSweepRows, ho - y0)
@@ -180,7 +182,7 @@ func weightGradientStrideOneByPixelVectors<S: TensorScalar>(input: UnsafePointer
                         }
                     }
                     for kx in 0..<kw {
-                        let gradientRow = (y0 + topRows) * rowWidth + columnShift - kx
+                        let gradientRow = y0 * rowWidth + columnShift - kx
                         for kg in 0..<blocks.tileGroups {
                             let rowsInGroup = min(3, kh - 3 * kg)
                             let sum = acc + blocks.partialIndex(inputInGroup: cl, fixed: kx, tileGroup: kg)

@@ -137,8 +137,8 @@ private let geometries: [Conv2DGeometry] = [
     Conv2DGeometry(batch: 1, inputChannels: 8, inputHeight: 70, inputWidth: 9, outputChannels: 10, kernelSize: 3, padding: 1),
     Conv2DGeometry(batch: 1, inputChannels: 14, inputHeight: 6, inputWidth: 20, outputChannels: 11, kernelSize: 3, padding: 1),
     // Few output channels on rows of two 32-pixel blocks and a rest (the
-    // forward pass's wide register blocks), and a 5-wide kernel whose taps
-    // split 3 + 2 in the pixel-vector weight gradient.
+    // forward pass's wide register blocks), and a 5 × 5 kernel whose rows
+    // split 3 + 2 in the stride-1 pixel-vector weight gradient.
     Conv2DGeometry(batch: 2, inputChannels: 5, inputHeight: 6, inputWidth: 75, outputChannels: 3, kernelSize: 3, padding: 1),
     Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 7, inputWidth: 40, outputChannels: 2, kernelSize: 5, padding: 2),
     // Several blocks of output channels summed over two or more sweeps of
@@ -255,8 +255,9 @@ private let channelVectorInputGradientGeometries: [Conv2DGeometry] = [
 /// 5 (kernel rows grouped 3 + 2), 7 (3 + 3 + 1) and 1; rows with and without
 /// a partial last vector in both builds' vector widths (4 and 8 lanes) and
 /// narrower than one vector; sweeps of 4 rows with a partial last sweep;
-/// padding wider than the kernel (rows and columns that meet only padding)
-/// and none; batch 2.
+/// padding as wide as the kernel (rows and columns that meet only padding)
+/// and none; an image shorter than the kernel with bottom rows that meet
+/// only padding (2 outputs over 3 + 2 kernel rows); batch 2.
 private let strideOnePixelVectorWeightGradientGeometries: [Conv2DGeometry] = [
     Conv2DGeometry(batch: 2, inputChannels: 32, inputHeight: 19, inputWidth: 37, outputChannels: 3, kernelSize: 3, padding: 1),
     Conv2DGeometry(batch: 1, inputChannels: 5, inputHeight: 13, inputWidth: 64, outputChannels: 4, kernelSize: 5, padding: 2),
@@ -265,6 +266,8 @@ private let strideOnePixelVectorWeightGradientGeometries: [Conv2DGeometry] = [
     Conv2DGeometry(batch: 1, inputChannels: 2, inputHeight: 6, inputWidth: 3, outputChannels: 1, kernelSize: 3, padding: 3),
     Conv2DGeometry(batch: 2, inputChannels: 9, inputHeight: 9, inputWidth: 300, outputChannels: 2, kernelHeight: 1, kernelWidth: 5,
                    strideY: 1, strideX: 1, padTop: 0, padBottom: 0, padLeft: 1, padRight: 3),
+    Conv2DGeometry(batch: 1, inputChannels: 3, inputHeight: 2, inputWidth: 9, outputChannels: 5, kernelHeight: 5, kernelWidth: 3,
+                   strideY: 1, strideX: 1, padTop: 1, padBottom: 6, padLeft: 2, padRight: 0),
 ]
 
 @Suite("Conv2D kernels")
