@@ -188,15 +188,15 @@ func weightGradientStrideOneByPixelVectors<S: TensorScalar>(input: UnsafePointer
                             let sum = acc + blocks.partialIndex(inputInGroup: cl, fixed: kx, tileGroup: kg)
                             // Output rows y whose kernel rows 3kg ..< 3kg + rowsInGroup all
                             // lie in the image run as one call; the others one by one.
-                            let lowest = g.padTop - 3 * kg, highest = h + g.padTop - 3 * kg - rowsInGroup
-                            let inside = max(y0, lowest)..<max(max(y0, lowest), min(y0 + rowCount, highest + 1))
+                            let lowest = g.padTop - 3 * kg, end = h + g.padTop - 3 * kg - rowsInGroup + 1
+                            let inside = (y0..<y0 + rowCount).clamped(to: lowest..<max(lowest, end))
                             func correlate(from y: Int, rows: Int) {
                                 func inputRow(_ q: Int) -> UnsafePointer<S> {
                                     let i = y + 3 * kg + q - g.padTop
                                     return (0..<h).contains(i) ? channel + i * w : zeroRow
                                 }
                                 func tailRow(_ q: Int) -> UnsafePointer<S> {
-                                    UnsafePointer(tails + (y + 3 * kg + q - g.padTop - firstInputRow) * step)
+                                    UnsafePointer(tails + (y - y0 + 3 * kg + q) * step)
                                 }
                                 let offset = gradientRow + (y - y0) * rowWidth
                                 correlateInputRowsDispatch(outputs: outputs, inputRows: rowsInGroup,
