@@ -17,8 +17,10 @@ struct ConvolutionLayerSpec {
     ]
 }
 
-/// Forward, weight-gradient and input-gradient times and rates of each Table-1 convolution.
-func benchmarkConvolutions(options: BenchmarkOptions, peak: Double?) -> [BenchmarkResult] {
+/// Forward, weight-gradient and input-gradient times and rates of each
+/// Table-1 convolution, each with the least time its memory traffic takes
+/// at `bandwidth`: the tensors it reads and writes (`Float`), moved once.
+func benchmarkConvolutions(options: BenchmarkOptions, peak: Double?, bandwidth: MemoryBandwidth?) -> [BenchmarkResult] {
     var generator = SeededGenerator(seed: 1)
     var results: [BenchmarkResult] = []
     for layer in ConvolutionLayerSpec.tableOne where options.convolutions.contains(where: { layer.name.hasPrefix($0 + " ") }) {
@@ -27,26 +29,28 @@ func benchmarkConvolutions(options: BenchmarkOptions, peak: Double?) -> [Benchma
         let bias = Tensor<Float>(zeros: [layer.outputChannels])
         let output = input.conv2D(weight: weight, bias: bias, stride: layer.stride, padding: .same)
         let flops = 2.0 * Double(output.scalarCount * layer.inputChannels * 9)
-        func record(_ pass: String, _ time: Double) {
+        let inputBytes = input.scalarCount * MemoryLayout<Float>.size, outputBytes = output.scalarCount * MemoryLayout<Float>.size
+        func record(_ pass: String, _ time: Double, reading read: Int, writing written: Int) {
             let rate = flops / time / 1e9
             results.append(BenchmarkResult(group: "conv", name: "\(layer.name) \(pass)", seconds: time, gflops: rate,
-                                           percentOfPeak: peak.map { 100 * rate / $0 }))
+                                           percentOfPeak: peak.map { 100 * rate / $0 },
+                                           memoryFloorSeconds: bandwidth?.seconds(reading: read, writing: written)))
         }
         let seed = Tensor<Float>(randomNormal: output.shape, using: &generator)
         record("forward", medianSeconds(repeats: options.repeats) {
             _ = withoutGradients { input.conv2D(weight: weight, bias: bias, stride: layer.stride, padding: .same) }
-        })
+        }, reading: inputBytes, writing: outputBytes)
         let trainableWeight = weight.requiringGradient(), trainableBias = bias.requiringGradient()
         let weightGraph = input.conv2D(weight: trainableWeight, bias: trainableBias, stride: layer.stride, padding: .same)
         record("weight grad", medianSeconds(repeats: options.repeats) {
             _ = weightGraph.gradients(withRespectTo: [trainableWeight], seed: seed, retainGraph: true)
-        })
+        }, reading: inputBytes + outputBytes, writing: 0)
         if layer.needsInputGradient {
             let trainableInput = input.requiringGradient()
             let inputGraph = trainableInput.conv2D(weight: weight, bias: bias, stride: layer.stride, padding: .same)
             record("input grad", medianSeconds(repeats: options.repeats) {
                 _ = inputGraph.gradients(withRespectTo: [trainableInput], seed: seed, retainGraph: true)
-            })
+            }, reading: outputBytes, writing: inputBytes)
         }
     }
     return results

@@ -26,6 +26,11 @@ struct BenchmarkResult: Codable {
     var seconds: Double
     var gflops: Double?
     var percentOfPeak: Double?
+    /// Bytes per second, for the memory group.
+    var gigabytesPerSecond: Double?
+    /// The least time the operation's own memory traffic takes, for the conv
+    /// group (see ``MemoryBandwidth/seconds(reading:writing:)``).
+    var memoryFloorSeconds: Double?
     var note: String?
 }
 

@@ -11,6 +11,10 @@ func printRows(_ results: [BenchmarkResult], json: Bool) {
         var line = "\(result.name.padding(toLength: 36, withPad: " ", startingAt: 0)) \(String(format: "%10.3f ms", result.seconds * 1000))"
         if let rate = result.gflops { line += String(format: "  %7.1f GFLOP/s", rate) }
         if let percent = result.percentOfPeak { line += String(format: "  %5.1f %% of peak", percent) }
+        if let rate = result.gigabytesPerSecond { line += String(format: "  %7.1f GB/s", rate) }
+        if let floor = result.memoryFloorSeconds {
+            line += String(format: "  memory floor %.3f ms (%.0f %%)", floor * 1000, 100 * floor / result.seconds)
+        }
         if let note = result.note { line += "  \(note)" }
         print(line)
     }
@@ -32,7 +36,18 @@ func runBenchmarks(options: BenchmarkOptions) throws -> [BenchmarkResult] {
         peak = probe.gflops
         add([BenchmarkResult(group: "probe", name: "peak multiply-add (\(probe.shape))", seconds: 0, gflops: probe.gflops)])
     }
-    if options.groups.contains("conv") { add(benchmarkConvolutions(options: options, peak: peak)) }
+    var bandwidth: MemoryBandwidth?
+    if options.groups.contains("memory") || options.groups.contains("conv") {
+        let measured = measureMemoryBandwidth(threads: options.threads, bufferBytes: 32 * options.height * options.width * 4,
+                                              laps: 3)
+        bandwidth = measured
+        let buffer = String(format: "%.1f MB", Double(32 * options.height * options.width * 4) / 1e6)
+        add([BenchmarkResult(group: "memory", name: "memory read, \(buffer) buffers", seconds: 0,
+                             gigabytesPerSecond: measured.readBytesPerSecond / 1e9),
+             BenchmarkResult(group: "memory", name: "memory write, \(buffer) buffers", seconds: 0,
+                             gigabytesPerSecond: measured.writeBytesPerSecond / 1e9)])
+    }
+    if options.groups.contains("conv") { add(benchmarkConvolutions(options: options, peak: peak, bandwidth: bandwidth)) }
     if options.groups.contains("upsample") { add(benchmarkUpsampling(options: options)) }
     if options.groups.contains("log") { add(benchmarkLoGBank(options: options)) }
     if options.groups.contains("decode") {
