@@ -26,7 +26,7 @@ struct MemoryBandwidth {
 }
 
 /// Bytes that the ring of buffers of ``measureMemoryBandwidth(threads:bufferBytes:laps:)``
-/// spans at least: twice the 32 MiB last-level cache of the EPYC hosts
+/// spans at least: three times the 32 MiB last-level cache of the EPYC hosts
 /// measured in the README, and it is shared with the VM's neighbours.
 private let ringBytes = 96 << 20
 
