@@ -9,6 +9,8 @@ struct BenchmarkOptions {
     var height = 225
     var width = 300
     var repeats = 5
+    /// Rounds of the probe, memory and layer groups, each figure the median over them.
+    var rounds = 1
     var epochRepeats = 3
     var threads = ProcessInfo.processInfo.activeProcessorCount
     var json = false
@@ -26,6 +28,8 @@ struct BenchmarkOptions {
       --images N        images per training epoch (default 70)
       --size HxW        image size for the layer and epoch benchmarks (default 225x300)
       --repeats N       timed repetitions of each layer benchmark, after one warm-up (default 5)
+      --rounds N        runs of the probe, memory, conv, upsample and log groups one after another;
+                        each of their figures is then the median over the rounds, with its range (default 1)
       --epochs N        timed epochs of each epoch benchmark, after one warm-up (default 3)
       --threads N       kernel threads (default: all active processors)
       --layers L        convolutions of the conv group: any of conv1,conv2,conv3,conv4 (default: all)
@@ -63,6 +67,7 @@ struct BenchmarkOptions {
                 guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else { Self.fail("--size needs HxW, e.g. 225x300") }
                 (height, width) = (parts[0], parts[1])
             case "--repeats": repeats = positive(option)
+            case "--rounds": rounds = positive(option)
             case "--epochs": epochRepeats = positive(option)
             case "--threads": threads = positive(option)
             case "--layers": convolutions = Self.subset(of: ["conv1", "conv2", "conv3", "conv4"], option: option, text: value(option))

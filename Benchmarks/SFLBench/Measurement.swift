@@ -56,3 +56,40 @@ enum PeakMemory {
         return kilobytes * 1024
     }
 }
+
+/// The median of each figure over `rounds` (each round the same benchmarks
+/// in the same order), in the first round's order. The probe's row is
+/// matched by group, since its best shape may differ between rounds. Each
+/// row's note gives the range over the rounds of its share of the peak,
+/// its bandwidth or its time, whichever it reports.
+func medianOfRounds(_ rounds: [[BenchmarkResult]]) -> [BenchmarkResult] {
+    func key(_ result: BenchmarkResult) -> String { result.group == "probe" ? "probe" : result.name }
+    func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted(), middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+    func medianIfPresent(_ values: [Double?]) -> Double? {
+        let present = values.compactMap { $0 }
+        return present.count == values.count ? median(present) : nil
+    }
+    return (rounds.first ?? []).map { first in
+        let same = rounds.compactMap { round in round.first { key($0) == key(first) } }
+        var result = first
+        result.seconds = median(same.map(\.seconds))
+        result.gflops = medianIfPresent(same.map(\.gflops))
+        result.percentOfPeak = medianIfPresent(same.map(\.percentOfPeak))
+        result.gigabytesPerSecond = medianIfPresent(same.map(\.gigabytesPerSecond))
+        result.memoryFloorSeconds = medianIfPresent(same.map(\.memoryFloorSeconds))
+        if first.group == "probe" {
+            let shapes = Set(same.map(\.name))
+            if shapes.count > 1 { result.name = "peak multiply-add (best per round)" }
+        }
+        let (values, format): ([Double], String) =
+            if first.percentOfPeak != nil { (same.compactMap(\.percentOfPeak), "%.0f–%.0f %% over %d rounds") }
+            else if first.gigabytesPerSecond != nil { (same.compactMap(\.gigabytesPerSecond), "%.1f–%.1f GB/s over %d rounds") }
+            else if first.gflops != nil { (same.compactMap(\.gflops), "%.1f–%.1f GFLOP/s over %d rounds") }
+            else { (same.map { $0.seconds * 1000 }, "%.3f–%.3f ms over %d rounds") }
+        result.note = String(format: format, values.min() ?? 0, values.max() ?? 0, same.count)
+        return result
+    }
+}

@@ -20,6 +20,33 @@ func printRows(_ results: [BenchmarkResult], json: Bool) {
     }
 }
 
+/// One round of the short groups (probe, memory, conv, upsample, log): each
+/// figure of them is measured once per round.
+func runLayerGroups(options: BenchmarkOptions) -> [BenchmarkResult] {
+    var results: [BenchmarkResult] = []
+    var peak: Double?
+    if options.groups.contains("probe") || options.groups.contains("conv") {
+        let probe = measurePeakGFLOPS(threads: options.threads)
+        peak = probe.gflops
+        results.append(BenchmarkResult(group: "probe", name: "peak multiply-add (\(probe.shape))", seconds: 0, gflops: probe.gflops))
+    }
+    var bandwidth: MemoryBandwidth?
+    if options.groups.contains("memory") || options.groups.contains("conv") {
+        let measured = measureMemoryBandwidth(threads: options.threads, bufferBytes: 32 * options.height * options.width * 4,
+                                              laps: 3)
+        bandwidth = measured
+        let buffer = String(format: "%.1f MB", Double(32 * options.height * options.width * 4) / 1e6)
+        results.append(BenchmarkResult(group: "memory", name: "memory read, \(buffer) buffers", seconds: 0,
+                                       gigabytesPerSecond: measured.readBytesPerSecond / 1e9))
+        results.append(BenchmarkResult(group: "memory", name: "memory write, \(buffer) buffers", seconds: 0,
+                                       gigabytesPerSecond: measured.writeBytesPerSecond / 1e9))
+    }
+    if options.groups.contains("conv") { results += benchmarkConvolutions(options: options, peak: peak, bandwidth: bandwidth) }
+    if options.groups.contains("upsample") { results += benchmarkUpsampling(options: options) }
+    if options.groups.contains("log") { results += benchmarkLoGBank(options: options) }
+    return results
+}
+
 /// Runs the requested groups and returns every result.
 func runBenchmarks(options: BenchmarkOptions) throws -> [BenchmarkResult] {
     var results: [BenchmarkResult] = []
@@ -28,28 +55,14 @@ func runBenchmarks(options: BenchmarkOptions) throws -> [BenchmarkResult] {
         printRows(new, json: options.json)
     }
     if !options.json {
-        print("sfl-bench: \(options.threads) threads, \(options.height)×\(options.width), median of \(options.repeats) (epochs: \(options.epochRepeats)), \(options.images) images per epoch")
+        let rounds = options.rounds > 1 ? ", layer groups: median of \(options.rounds) rounds" : ""
+        print("sfl-bench: \(options.threads) threads, \(options.height)×\(options.width), median of \(options.repeats) (epochs: \(options.epochRepeats))\(rounds), \(options.images) images per epoch")
     }
-    var peak: Double?
-    if options.groups.contains("probe") || options.groups.contains("conv") {
-        let probe = measurePeakGFLOPS(threads: options.threads)
-        peak = probe.gflops
-        add([BenchmarkResult(group: "probe", name: "peak multiply-add (\(probe.shape))", seconds: 0, gflops: probe.gflops)])
+    if options.rounds == 1 {
+        add(runLayerGroups(options: options))
+    } else {
+        add(medianOfRounds((0..<options.rounds).map { _ in runLayerGroups(options: options) }))
     }
-    var bandwidth: MemoryBandwidth?
-    if options.groups.contains("memory") || options.groups.contains("conv") {
-        let measured = measureMemoryBandwidth(threads: options.threads, bufferBytes: 32 * options.height * options.width * 4,
-                                              laps: 3)
-        bandwidth = measured
-        let buffer = String(format: "%.1f MB", Double(32 * options.height * options.width * 4) / 1e6)
-        add([BenchmarkResult(group: "memory", name: "memory read, \(buffer) buffers", seconds: 0,
-                             gigabytesPerSecond: measured.readBytesPerSecond / 1e9),
-             BenchmarkResult(group: "memory", name: "memory write, \(buffer) buffers", seconds: 0,
-                             gigabytesPerSecond: measured.writeBytesPerSecond / 1e9)])
-    }
-    if options.groups.contains("conv") { add(benchmarkConvolutions(options: options, peak: peak, bandwidth: bandwidth)) }
-    if options.groups.contains("upsample") { add(benchmarkUpsampling(options: options)) }
-    if options.groups.contains("log") { add(benchmarkLoGBank(options: options)) }
     if options.groups.contains("decode") {
         let defaultFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/pf-willow")
