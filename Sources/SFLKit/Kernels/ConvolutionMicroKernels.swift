@@ -281,6 +281,32 @@ struct CorrelationSums<S: TensorScalar> {
         sums[3] = s10; sums[4] = s11; sums[5] = s12
         sums[6] = s20; sums[7] = s21; sums[8] = s22
     }
+
+    /// Adds the lane-wise products of up to three gradient vectors `u, v, w`
+    /// (one per output, `Outputs.value` of them live) with up to three input
+    /// vectors `p, q, r` (`Columns.value` live): `s[k][t] += gradient_k · input_t`.
+    /// Vectors beyond the live counts are ignored.
+    @inline(__always)
+    mutating func addProducts<Outputs: BlockCount, Columns: BlockCount>(
+        _: Outputs.Type, _: Columns.Type,
+        gradients u: CorrelationVector<S>, _ v: CorrelationVector<S>, _ w: CorrelationVector<S>,
+        inputs p: CorrelationVector<S>, _ q: CorrelationVector<S>, _ r: CorrelationVector<S>
+    ) {
+        let outputs = Outputs.value, columns = Columns.value
+        multiplyAdd(&s00, u, p)
+        if outputs > 1 { multiplyAdd(&s10, v, p) }
+        if outputs > 2 { multiplyAdd(&s20, w, p) }
+        if columns > 1 {
+            multiplyAdd(&s01, u, q)
+            if outputs > 1 { multiplyAdd(&s11, v, q) }
+            if outputs > 2 { multiplyAdd(&s21, w, q) }
+        }
+        if columns > 2 {
+            multiplyAdd(&s02, u, r)
+            if outputs > 1 { multiplyAdd(&s12, v, r) }
+            if outputs > 2 { multiplyAdd(&s22, w, r) }
+        }
+    }
 }
 
 /// Adds to `sums` the lane-wise products of up to three gradient rows with
@@ -306,25 +332,9 @@ func correlateRows<S: TensorScalar, Outputs: BlockCount, Taps: BlockCount>(
     for _ in 0..<rows {
         var x = 0
         while x < width {
-            let u = load(g0 + x)
-            let v = outputs > 1 ? load(g1 + x) : V()
-            let w = outputs > 2 ? load(g2 + x) : V()
-            let p = load(i0 + x)
-            multiplyAdd(&s.s00, u, p)
-            if outputs > 1 { multiplyAdd(&s.s10, v, p) }
-            if outputs > 2 { multiplyAdd(&s.s20, w, p) }
-            if taps > 1 {
-                let q = load(i1 + x)
-                multiplyAdd(&s.s01, u, q)
-                if outputs > 1 { multiplyAdd(&s.s11, v, q) }
-                if outputs > 2 { multiplyAdd(&s.s21, w, q) }
-            }
-            if taps > 2 {
-                let r = load(i2 + x)
-                multiplyAdd(&s.s02, u, r)
-                if outputs > 1 { multiplyAdd(&s.s12, v, r) }
-                if outputs > 2 { multiplyAdd(&s.s22, w, r) }
-            }
+            s.addProducts(Outputs.self, Taps.self,
+                          gradients: load(g0 + x), outputs > 1 ? load(g1 + x) : V(), outputs > 2 ? load(g2 + x) : V(),
+                          inputs: load(i0 + x), taps > 1 ? load(i1 + x) : V(), taps > 2 ? load(i2 + x) : V())
             x += step
         }
         g0 += gradientRowStride; g1 += gradientRowStride; g2 += gradientRowStride
@@ -389,22 +399,9 @@ func correlateInputRows<S: TensorScalar, Outputs: BlockCount, InputRows: BlockCo
     var t0 = tails.0, t1 = tails.1, t2 = tails.2
     var g0 = gradients.0, g1 = gradients.1, g2 = gradients.2
     @inline(__always) func accumulate(_ p: V, _ q: V, _ r: V, _ x: Int) {
-        let u = load(g0 + x)
-        let v = outputs > 1 ? load(g1 + x) : V()
-        let w = outputs > 2 ? load(g2 + x) : V()
-        multiplyAdd(&s.s00, u, p)
-        if outputs > 1 { multiplyAdd(&s.s10, v, p) }
-        if outputs > 2 { multiplyAdd(&s.s20, w, p) }
-        if inputRows > 1 {
-            multiplyAdd(&s.s01, u, q)
-            if outputs > 1 { multiplyAdd(&s.s11, v, q) }
-            if outputs > 2 { multiplyAdd(&s.s21, w, q) }
-        }
-        if inputRows > 2 {
-            multiplyAdd(&s.s02, u, r)
-            if outputs > 1 { multiplyAdd(&s.s12, v, r) }
-            if outputs > 2 { multiplyAdd(&s.s22, w, r) }
-        }
+        s.addProducts(Outputs.self, InputRows.self,
+                      gradients: load(g0 + x), outputs > 1 ? load(g1 + x) : V(), outputs > 2 ? load(g2 + x) : V(),
+                      inputs: p, q, r)
     }
     let end = fullVectors * step
     for _ in 0..<rows {
