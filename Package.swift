@@ -11,17 +11,21 @@ let package = Package(
         .executable(name: "sfl-example", targets: ["SFLExample"]),
     ],
     targets: [
-        // MARK: - Public API
+        // MARK: - The library: what a model builder imports
         .target(name: "SFLKit", path: "Sources/SFLKit"),
 
         // MARK: - Benchmarks (a separate module: every measurement crosses the module boundary)
         .executableTarget(name: "SFLBench", dependencies: ["SFLKit"], path: "Benchmarks/SFLBench"),
 
         // MARK: - The paper's experiment, end to end
-        .executableTarget(name: "SFLExample", dependencies: ["SFLKit"], path: "Examples/SFLExample"),
+        // The pipeline (settings, command line, data, training both runs, the report) is a
+        // module of its own, not a product: only the example and its tests import it.
+        .target(name: "SFLExperiment", dependencies: ["SFLKit"], path: "Examples/SFLExperiment"),
+        .executableTarget(name: "SFLExample", dependencies: ["SFLKit", "SFLExperiment"], path: "Examples/SFLExample"),
 
         // MARK: - Unit test bundles
         .testTarget(name: "SFLKitTests", dependencies: ["SFLKit"], path: "Tests/SFLKitTests"),
+        .testTarget(name: "SFLExperimentTests", dependencies: ["SFLKit", "SFLExperiment"], path: "Tests/SFLExperimentTests"),
     ],
     swiftLanguageModes: [.v6]
 )

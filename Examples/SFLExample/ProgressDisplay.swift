@@ -1,4 +1,5 @@
 import Foundation
+import SFLExperiment
 import SFLKit
 import Synchronization
 

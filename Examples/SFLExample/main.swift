@@ -1,5 +1,6 @@
 import Foundation
 import SFLKit
+import SFLExperiment
 
 // sfl-example: the paper's experiment end to end — PL only vs PL + SFL from the
 // same initial weights — with progress on the terminal, Ctrl-C to stop after
@@ -77,7 +78,7 @@ do {
         .run(shouldStop: { stopRequests.count > 0 }, progress: display.show)
 } catch {
     display.finish()
-    complain(error.description)
+    complain("\(error)")
     exit(1)
 }
 display.finish()

@@ -1,4 +1,5 @@
 import Foundation
+import SFLKit
 
 /// The texts and plots an experiment reports: the per-subband comparison
 /// with the paper's figures, the Fig. 5 plots and `summary.md`.

@@ -1,3 +1,5 @@
+import SFLKit
+
 /// One of the two trainings the paper compares.
 public enum ExperimentRun: String, CaseIterable, Sendable, Codable {
     /// The baseline: the autoencoder trained on `E_PL` alone (its SFL is only monitored).

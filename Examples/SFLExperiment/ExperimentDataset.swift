@@ -1,4 +1,5 @@
 import Foundation
+import SFLKit
 
 /// Why an experiment could not start, continue or save: a sentence naming the
 /// file or setting concerned.
@@ -29,7 +30,7 @@ public struct ExperimentDataset: Sendable {
     ///
     /// - Precondition: one name per image.
     public init(images: [Tensor<Float>], names: [String], origin: String, failures: [String] = []) {
-        check(images.count == names.count, "ExperimentDataset: \(names.count) names for \(images.count) images")
+        precondition(images.count == names.count, "ExperimentDataset: \(names.count) names for \(images.count) images")
         self.images = images
         self.names = names
         self.origin = origin
@@ -91,14 +92,17 @@ public struct ExperimentDataset: Sendable {
                        longestSide: settings.longestSide, seed: settings.builtInDataSeed)
     }
 
-    /// The CRC-32 of every image's shape and scalars: a fingerprint that tells
-    /// whether a resumed run sees the same data.
-    var checksum: UInt32 {
-        var bytes: [UInt8] = []
-        for image in images {
-            for dimension in image.shape { bytes += withUnsafeBytes(of: UInt32(dimension).littleEndian) { Array($0) } }
-            image.scalars.withUnsafeBytes { bytes += $0 }
+    /// The 64-bit FNV-1a hash of every image's shape and scalars: a
+    /// fingerprint that tells whether a resumed run sees the same data.
+    var checksum: UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func add(_ bytes: UnsafeRawBufferPointer) {
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         }
-        return CRC32.checksum(bytes)
+        for image in images {
+            for dimension in image.shape { withUnsafeBytes(of: UInt32(dimension).littleEndian, add) }
+            image.scalars.withUnsafeBytes(add)
+        }
+        return hash
     }
 }

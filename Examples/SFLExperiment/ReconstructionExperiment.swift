@@ -1,4 +1,5 @@
 import Foundation
+import SFLKit
 
 /// Where an experiment stands after an epoch, for a progress display.
 public struct ExperimentProgress: Sendable {
@@ -280,7 +281,10 @@ public final class ReconstructionExperiment {
     }
 
     private func write(text: String, to relative: String) throws(ExperimentError) {
-        do { try writeTextAtomically(text, to: url(relative)) } catch { throw ExperimentError("cannot write: \(error)") }
+        let file = url(relative)
+        do { try Data(text.utf8).write(to: file, options: .atomic) } catch {
+            throw ExperimentError("cannot write \(file.path) (\(error.localizedDescription))")
+        }
     }
 
     /// The files this experiment has written for `states` up to `epoch`, relative, sorted.

@@ -1,5 +1,6 @@
 import Testing
-@testable import SFLKit
+import SFLKit
+@testable import SFLExperiment
 
 @Suite struct ExperimentCommandLineTests {
     func settings(_ arguments: [String]) throws -> ExperimentSettings {

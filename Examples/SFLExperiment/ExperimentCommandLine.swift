@@ -1,4 +1,5 @@
 import Foundation
+import SFLKit
 
 /// A command-line mistake: what is wrong, in one sentence (the caller adds the usage).
 public struct ExperimentUsageError: Error, CustomStringConvertible, Equatable, Sendable {
