@@ -11,7 +11,7 @@ func benchmarkEpochs(options: BenchmarkOptions) throws -> [BenchmarkResult] {
     }
     var results: [BenchmarkResult] = []
     for optimizesSFL in options.epochLosses.map({ $0 == "sfl" }) {
-        for parallelism in options.epochParallelism.map({ $0 == "across" ? ImageParallelism.acrossImages : .withinOperations }) {
+        for parallelism in options.epochParallelism.map({ $0 == "across" ? BatchParallelism.acrossParts : .withinOperations }) {
             var modelGenerator = SeededGenerator(seed: 0)
             let trainer = FullBatchTrainer(
                 model: ConvolutionalAutoencoder<Float>(using: &modelGenerator), optimizer: SGD<Float>(), images: images,
@@ -20,7 +20,7 @@ func benchmarkEpochs(options: BenchmarkOptions) throws -> [BenchmarkResult] {
             let time = try medianSeconds(repeats: options.epochRepeats) { try trainer.step() }
             let peak = PeakMemory.bytes().map { "peak memory \(String(format: "%.0f", Double($0) / 1_048_576)) MiB" }
             results.append(BenchmarkResult(
-                group: "epoch", name: "epoch \(optimizesSFL ? "PL+SFL" : "PL") \(parallelism == .acrossImages ? "across images" : "within ops")",
+                group: "epoch", name: "epoch \(optimizesSFL ? "PL+SFL" : "PL") \(parallelism == .acrossParts ? "across images" : "within ops")",
                 seconds: time, note: peak))
         }
     }

@@ -57,10 +57,10 @@ public enum ExperimentReport {
         var loss = LinePlot(title: "(a) training loss", xLabel: "epoch", yLabel: "loss")
         for (run, curves) in runs {
             if run == .pixelLoss {
-                loss.series.append(.init(name: "PL only: E = E_PL", points: curves.points { $0.pixel }, colour: colour(run)))
+                loss.series.append(.init(name: "PL only: E = E_PL", points: curves.points("E_PL"), colour: colour(run)))
             } else {
-                loss.series.append(.init(name: "PL + SFL: E", points: curves.points { $0.total }, colour: colour(run)))
-                loss.series.append(.init(name: "PL + SFL: E_PL", points: curves.points { $0.pixel }, colour: colour(run), dashed: true))
+                loss.series.append(.init(name: "PL + SFL: E", points: curves.points("E"), colour: colour(run)))
+                loss.series.append(.init(name: "PL + SFL: E_PL", points: curves.points("E_PL"), colour: colour(run), dashed: true))
             }
         }
         var plots = [(file: "fig5a-loss.svg", plot: loss)]
@@ -68,7 +68,7 @@ public enum ExperimentReport {
             let letter = Character(UnicodeScalar(UInt8(98 + min(k, 24))))
             var plot = LinePlot(title: "(\(letter)) SFL of subband σ = \(sigma) (w = 1)", xLabel: "epoch", yLabel: "SFL, σ = \(sigma)")
             for (run, curves) in runs {
-                plot.series.append(.init(name: run.title, points: curves.points { k < $0.spatialFrequencyPerSubband.count ? $0.spatialFrequencyPerSubband[k] : nil },
+                plot.series.append(.init(name: run.title, points: curves.points("SFL_sigma\(sigma)"),
                                          colour: colour(run)))
             }
             plots.append((file: "fig5\(letter)-sfl-sigma\(sigma).svg", plot: plot))
@@ -117,7 +117,7 @@ public enum ExperimentReport {
         lines += rows.map { "| \($0.0) | \($0.1.replacingOccurrences(of: "|", with: "\\|")) |" }
 
         lines += ["", "## Result: per-subband SFL (w = 1) at epoch \(epoch)", ""]
-        let final = states.compactMap { state in state.curves.records.last.map { (run: state.run, losses: $0.losses) } }
+        let final = states.compactMap { state in state.curves.records.last.map { (run: state.run, losses: EpochLosses($0.metrics)) } }
         let paper = settings.sigmas == paperSigmas
         var header = "| σ | " + final.map { "\($0.run.title) ×10⁻³" }.joined(separator: " | ")
         if final.count == 2 { header += " | ratio" }

@@ -86,7 +86,7 @@ public final class ReconstructionExperiment {
         let run: ExperimentRun
         let model: ConvolutionalAutoencoder<Float>
         let optimizer: any Optimizer<Float>
-        let trainer: FullBatchTrainer<Float>
+        let trainer: FullBatchTrainer<ConvolutionalAutoencoder<Float>>
         var curves: LearningCurves
         /// Training seconds of the run before this session.
         var previousSeconds = 0.0
@@ -103,7 +103,7 @@ public final class ReconstructionExperiment {
             let loss = SpatialFrequencyLoss<Float>(bank: LoGFilterBank(sigmas: settings.sigmas), subbandWeights: settings.subbandWeights)
             trainer = FullBatchTrainer(model: model, optimizer: optimizer, images: images, spatialFrequencyLoss: loss,
                                        optimizesSpatialFrequencyLoss: run.optimizesSpatialFrequencyLoss, monitorsSpatialFrequencyLoss: true)
-            curves = LearningCurves(sigmas: settings.sigmas, channelCount: images[0].shape[1])
+            curves = LearningCurves(metricNames: EpochLosses.curveColumns(channelCount: images[0].shape[1], sigmas: settings.sigmas))
         }
     }
 
@@ -166,13 +166,13 @@ public final class ReconstructionExperiment {
             let elapsed = seconds(ContinuousClock.now - sessionStart)
             progress(ExperimentProgress(
                 epoch: epoch, totalEpochs: settings.epochs,
-                losses: states.compactMap { state in state.curves.records.last.map { (state.run, $0.losses) } },
+                losses: states.compactMap { state in state.curves.records.last.map { (state.run, EpochLosses($0.metrics)) } },
                 sigmas: settings.sigmas, elapsedSeconds: elapsed,
                 remainingSeconds: elapsed / Double(epoch - startEpoch) * Double(settings.epochs - epoch)))
         }
         for state in states { try save(state) }
         try writeFigures(states, epoch: epoch)
-        let finalLosses = states.compactMap { state in state.curves.records.last.map { (state.run, $0.losses) } }
+        let finalLosses = states.compactMap { state in state.curves.records.last.map { (state.run, EpochLosses($0.metrics)) } }
         let comparison = ExperimentReport.comparisonTable(finalLosses, sigmas: settings.sigmas, epoch: epoch)
         let sessionSeconds = seconds(ContinuousClock.now - sessionStart)
         let files = outputFiles(states, epoch: epoch)
@@ -189,15 +189,15 @@ public final class ReconstructionExperiment {
     /// last good state is saved and the error explains it.
     private func step(_ state: RunState) throws(ExperimentError) {
         let start = ContinuousClock.now
-        let losses: EpochLosses
+        let metrics: TrainingMetrics
         do {
-            losses = try state.trainer.step()
+            metrics = try state.trainer.step()
         } catch {
             try save(state)
             throw ExperimentError("\(state.run.title): \(error); its checkpoint after epoch \(state.trainer.epoch) is saved in \(outputFolder.path)")
         }
         state.sessionSeconds += seconds(ContinuousClock.now - start)
-        state.curves.append(epoch: state.trainer.epoch, losses: losses, elapsedSeconds: state.previousSeconds + state.sessionSeconds)
+        state.curves.append(epoch: state.trainer.epoch, metrics: EpochLosses.curveMetrics(metrics), elapsedSeconds: state.previousSeconds + state.sessionSeconds)
     }
 
     /// Writes the run's curves, then its checkpoint (so the curves are never behind the checkpoint).
@@ -229,7 +229,7 @@ public final class ReconstructionExperiment {
             let stored = checkpoint.metadata[key] ?? "nothing"
             throw ExperimentError("--resume: \(file.path) was made with \(key) = \(stored), this run has \(value); give the same options as the interrupted run")
         }
-        do { try checkpoint.restore(model: state.model, optimizer: state.optimizer, file: file.path) } catch {
+        do { try checkpoint.restore(model: state.model, optimizer: state.optimizer, source: file.path) } catch {
             throw ExperimentError("--resume: \(error)")
         }
         do {
@@ -238,7 +238,8 @@ public final class ReconstructionExperiment {
             throw ExperimentError("--resume: \(error)")
         }
         state.curves.truncate(afterEpoch: checkpoint.epoch)
-        guard state.curves.records.count == checkpoint.epoch, state.curves.sigmas == settings.sigmas else {
+        guard state.curves.records.count == checkpoint.epoch,
+              state.curves.metricNames == EpochLosses.curveColumns(channelCount: dataset.images[0].shape[1], sigmas: settings.sigmas) else {
             throw ExperimentError("--resume: \(url(Self.curvesFile(state.run)).path) holds \(state.curves.records.count) epochs, its checkpoint \(checkpoint.epoch)")
         }
         state.previousSeconds = state.curves.records.last?.elapsedSeconds ?? 0

@@ -50,12 +50,13 @@ import SFLKit
                                                                         "SFL_sigma0.8", "SFL_sigma1.6", "SFL_sigma3.2", "seconds"])
             let curves = try LearningCurves(csv: text, source: run.rawValue)
             #expect(curves.records.map(\.epoch) == [1, 2])
-            #expect(curves.records.allSatisfy { $0.losses.spatialFrequencyPerSubband.count == 3 && $0.losses.total.isFinite })
+            #expect(curves.records.allSatisfy { EpochLosses($0.metrics).spatialFrequencyPerSubband.count == 3 && EpochLosses($0.metrics).total.isFinite })
             let checkpoint = try Checkpoint<Float>(contentsOf: folder.appendingPathComponent(ReconstructionExperiment.checkpointFile(run)))
-            #expect(checkpoint.epoch == 2 && checkpoint.metadata["run"] == run.rawValue && checkpoint.parameters.count == 8)
+            #expect(checkpoint.epoch == 2 && checkpoint.metadata["run"] == run.rawValue && checkpoint.model.parameters.count == 8)
+            #expect(checkpoint.architecture?.name == "ConvolutionalAutoencoder" && checkpoint.optimizer != nil)
         }
         // Both runs start from the same weights: epoch 1 losses are equal.
-        let first = try ExperimentRun.allCases.map { try LearningCurves(contentsOf: folder.appendingPathComponent(ReconstructionExperiment.curvesFile($0))).records[0].losses }
+        let first = try ExperimentRun.allCases.map { try LearningCurves(contentsOf: folder.appendingPathComponent(ReconstructionExperiment.curvesFile($0))).records[0].metrics }.map(EpochLosses.init)
         #expect(first[0].pixel == first[1].pixel && first[0].spatialFrequencyPerSubband == first[1].spatialFrequencyPerSubband)
 
         for file in expected where file.hasSuffix(".svg") {
@@ -98,13 +99,13 @@ import SFLKit
             let a = try Checkpoint<Float>(contentsOf: straight.appendingPathComponent(ReconstructionExperiment.checkpointFile(run)))
             let b = try Checkpoint<Float>(contentsOf: interrupted.appendingPathComponent(ReconstructionExperiment.checkpointFile(run)))
             #expect(a.epoch == 5 && b.epoch == 5)
-            #expect(a.parameters.map(\.name) == b.parameters.map(\.name))
-            #expect(a.parameters.map(\.value.scalars) == b.parameters.map(\.value.scalars), "\(run): parameters differ after resuming")
-            #expect(a.optimizerState.step == b.optimizerState.step)
-            #expect(a.optimizerState.tensors.mapValues(\.scalars) == b.optimizerState.tensors.mapValues(\.scalars))
+            #expect(a.model.names == b.model.names)
+            #expect(a.model.parameters.map(\.value.scalars) == b.model.parameters.map(\.value.scalars), "\(run): parameters differ after resuming")
+            #expect(a.optimizer?.state.step == b.optimizer?.state.step)
+            #expect(a.optimizer?.state.tensors.mapValues(\.scalars) == b.optimizer?.state.tensors.mapValues(\.scalars))
             let curvesA = try LearningCurves(contentsOf: straight.appendingPathComponent(ReconstructionExperiment.curvesFile(run)))
             let curvesB = try LearningCurves(contentsOf: interrupted.appendingPathComponent(ReconstructionExperiment.curvesFile(run)))
-            #expect(curvesA.records.map(\.losses) == curvesB.records.map(\.losses), "\(run): losses differ after resuming")
+            #expect(curvesA.records.map(\.metrics) == curvesB.records.map(\.metrics), "\(run): losses differ after resuming")
             #expect(curvesB.records.map(\.epoch) == Array(1...5))
         }
         // The snapshots of both sessions are in the Fig. 7 grid.

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// The ``description`` reads like `"cat.png: IDAT CRC mismatch"`. Decoders
 /// never crash, hang or allocate without bound on bad input; they throw this.
-public struct ImageIOError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct ImageIOError: SFLKitError, Equatable {
     /// The broad class of a problem, for callers that branch on it.
     public enum Kind: String, Sendable, Equatable, CaseIterable {
         /// The data ends before the format says it should.
@@ -40,8 +40,6 @@ public struct ImageIOError: Error, CustomStringConvertible, Sendable, Equatable 
         self.problem = problem
     }
 
-    /// `"<source>: <problem>"`.
-    public var description: String { "\(source): \(problem)" }
 }
 
 /// A problem found by a codec that does not yet know the name of its input;

@@ -52,17 +52,17 @@ func unaryKernel<S: TensorScalar>(_ operation: UnaryOperation, _ input: UnsafePo
         case .negate: mapElements(range, x, y) { -$0 }
         case .square: mapElements(range, x, y) { $0 * $0 }
         case .squareRoot: mapElements(range, x, y) { $0.squareRoot() }
-        case .exp: for i in range { y[i] = S.exp(x[i]) }
-        case .log: for i in range { y[i] = S.log(x[i]) }
+        case .exp: for i in range { y[i] = S.exponential(x[i]) }
+        case .log: for i in range { y[i] = S.naturalLogarithm(x[i]) }
         case .tanh:
             if S.self == Float.self {   // vectorised (see VectorTanh.swift); Double keeps the C library's tanh
                 tanhKernel(UnsafeRawPointer(x + range.lowerBound).assumingMemoryBound(to: Float.self),
                            UnsafeMutableRawPointer(y + range.lowerBound).assumingMemoryBound(to: Float.self), count: range.count)
             } else {
-                for i in range { y[i] = S.tanh(x[i]) }
+                for i in range { y[i] = S.hyperbolicTangent(x[i]) }
             }
         case .relu: mapElements(range, x, y) { v in v > 0 ? v : 0 }
-        case .sigmoid: for i in range { y[i] = 1 / (1 + S.exp(-x[i])) }
+        case .sigmoid: for i in range { y[i] = 1 / (1 + S.exponential(-x[i])) }
         case .leakyRelu(let slope):
             let a = S(slope)
             mapElements(range, x, y) { v in v > 0 ? v : a * v }

@@ -5,8 +5,8 @@
 /// operation. Each entry is a closure written in a concrete context
 /// (`floatKernels`, `doubleKernels`), so the generic kernel it calls is
 /// specialised for that type inside SFLKit and runs at full speed from any
-/// module. Users never see the entries.
-public struct KernelTable<Scalar: TensorScalar>: Sendable {
+/// module. Internal: users never see the table.
+struct KernelTable<Scalar: TensorScalar>: Sendable {
     typealias Pointer = UnsafePointer<Scalar>
     typealias MutablePointer = UnsafeMutablePointer<Scalar>
 

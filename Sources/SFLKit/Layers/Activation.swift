@@ -1,5 +1,5 @@
 /// An elementwise nonlinearity, as a value that layers and models are configured with.
-public enum Activation: Equatable, Sendable {
+public enum Activation: Equatable, Sendable, Codable {
     /// `max(x, 0)`.
     case relu
     /// The hyperbolic tangent (the paper's output layer: values in (−1, 1)).

@@ -10,10 +10,12 @@
 ///
 /// Padding is "same", so an `H × W` input gives `⌈H/2⌉ × ⌈W/2⌉` features and
 /// an `H × W` reconstruction. Parameters are named `conv1.weight`,
-/// `conv1.bias`, … `conv4.bias`.
-public final class ConvolutionalAutoencoder<Scalar: TensorScalar>: Layer {
+/// `conv1.bias`, … `conv4.bias`. A checkpoint of the model records its
+/// ``Configuration``, so `ConvolutionalAutoencoder<Float>(contentsOf: url)`
+/// rebuilds it ready to use.
+public final class ConvolutionalAutoencoder<Scalar: TensorScalar>: ConfiguredModel {
     /// The architecture's free choices; the defaults are the paper's.
-    public struct Configuration: Equatable, Sendable {
+    public struct Configuration: Equatable, Sendable, Codable {
         /// Channels of the input and of the reconstruction (3: RGB).
         public var imageChannels = 3
         /// Output channels of `conv1` (32).
@@ -38,6 +40,9 @@ public final class ConvolutionalAutoencoder<Scalar: TensorScalar>: Layer {
         /// The paper's Table 1.
         public init() {}
     }
+
+    /// `"ConvolutionalAutoencoder"`, recorded in checkpoints.
+    public static var architectureName: String { "ConvolutionalAutoencoder" }
 
     /// The configuration the model was built with.
     public let configuration: Configuration

@@ -1,6 +1,6 @@
 /// How ``Tensor/upsampled(toHeight:width:mode:)`` computes each output pixel
 /// (PyTorch's `F.interpolate` semantics).
-public enum UpsamplingMode: Equatable, Sendable {
+public enum UpsamplingMode: Equatable, Sendable, Codable {
     /// The input pixel at `⌊dst · in / out⌋`.
     case nearest
     /// Linear interpolation between the four nearest input pixels. With

@@ -109,3 +109,8 @@ extension Tensor: CustomStringConvertible {
         return "Tensor<\(Scalar.self)>(shape: \(shape), \(values)\(requiresGradient ? ", requiresGradient" : ""))"
     }
 }
+
+extension Tensor {
+    /// Whether every element is finite (no NaN, no infinity).
+    public var allFinite: Bool { scalars.allSatisfy(\.isFinite) }
+}

@@ -1,5 +1,5 @@
 /// How a parameter's initial values are drawn.
-public enum Initializer: Equatable, Sendable {
+public enum Initializer: Equatable, Sendable, Codable {
     /// All zeros (biases).
     case zeros
     /// N(mean, standardDeviation²); the paper's filters use N(0, 0.02²).

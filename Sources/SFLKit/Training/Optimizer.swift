@@ -34,20 +34,25 @@ public protocol Optimizer<Scalar>: AnyObject {
 }
 
 extension Optimizer {
-    /// Applies one update to every parameter of `model`; `gradients` are in
-    /// the order of `model.namedParameters`.
+    /// Applies one update to the parameters of `model`, each moved along
+    /// the gradient of the same name.
     ///
-    /// - Precondition: one gradient per parameter, each of its parameter's shape.
-    public func update(_ model: some Layer<Scalar>, along gradients: [Tensor<Scalar>]) {
-        let count = model.namedParameters.count
-        check(gradients.count == count, "\(Self.self).update: \(gradients.count) gradients for \(count) parameters")
+    /// Parameters without a gradient in `gradients` are left as they are
+    /// (frozen), as PyTorch skips parameters whose gradient is `None`; the
+    /// update count advances once.
+    ///
+    /// - Precondition: every name in `gradients` is a parameter of `model`,
+    ///   and each gradient has its parameter's shape.
+    public func update(_ model: some Layer<Scalar>, along gradients: [String: Tensor<Scalar>]) {
+        let names = Set(model.namedParameters.map(\.name))
+        if let unknown = gradients.keys.sorted().first(where: { !names.contains($0) }) {
+            fatalError("\(Self.self).update: gradient for '\(unknown)', which is not a parameter of the model (it has \(names.sorted()))")
+        }
         let step = state.step
         let rate = schedule?(step) ?? learningRate
-        var index = 0
         withoutGradients {
             model.updateParameters { name, parameter in
-                let gradient = gradients[index]
-                index += 1
+                guard let gradient = gradients[name] else { return parameter }
                 check(gradient.shape == parameter.shape, "\(Self.self).update: gradient \(gradient.shape) for parameter '\(name)' of shape \(parameter.shape)")
                 return updated(parameter.detached(), named: name, gradient: gradient.detached(), learningRate: rate, step: step)
             }
@@ -57,18 +62,17 @@ extension Optimizer {
 
     /// Applies one update from the gradients that ``Tensor/backward(seed:retainGraph:)``
     /// accumulated into the parameters of `model` (the PyTorch workflow:
-    /// `loss.backward(); optimizer.step(model)`). The updated parameters are
-    /// new leaves with no gradient, so nothing needs zeroing before the next
-    /// backward pass.
+    /// `loss.backward(); optimizer.step(model)`). Parameters without a
+    /// gradient are left as they are. The updated parameters are new leaves
+    /// with no gradient, so nothing needs zeroing before the next backward pass.
     ///
-    /// - Precondition: every parameter has a gradient.
+    /// - Precondition: at least one parameter has a gradient.
     public func step(_ model: some Layer<Scalar>) {
-        let gradients = model.namedParameters.map { name, parameter in
-            guard let gradient = parameter.gradient else {
-                fatalError("\(Self.self).step: parameter '\(name)' has no gradient; call backward() on a loss that depends on it first")
-            }
-            return gradient
+        var gradients: [String: Tensor<Scalar>] = [:]
+        for (name, parameter) in model.namedParameters {
+            if let gradient = parameter.gradient { gradients[name] = gradient }
         }
+        check(!gradients.isEmpty, "\(Self.self).step: no parameter has a gradient; call backward() on a loss that depends on them first")
         update(model, along: gradients)
     }
 }

@@ -12,8 +12,8 @@ import SFLKit
         let images: [Tensor<Float>] = SyntheticImages.make(count: 4, height: 48, width: 64)
         let trainer = FullBatchTrainer(model: model, optimizer: Adam<Float>(learningRate: 1e-3), images: images)
         for epoch in 1...3 {
-            let losses = try trainer.step()                                  // E = E_PL + E_SFL, one full-batch update
-            print("epoch \(epoch): E = \(losses.total), SFL per subband \(losses.spatialFrequencyPerSubband)")
+            let metrics = try trainer.step()                                 // E = E_PL + E_SFL, one full-batch update
+            print("epoch \(epoch): E = \(metrics["loss"]!), E_SFL = \(metrics["E_SFL"]!)")
         }
         let features = model.encode(images[0])                               // [1, 16, 24, 32]: the paper's features
 

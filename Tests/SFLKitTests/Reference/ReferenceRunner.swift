@@ -107,17 +107,17 @@ enum ReferenceRunner {
         for (index, reconstruction) in trainer.reconstructions().enumerated() {
             compare("reconstruction_\(index)", reconstruction, reference.outputs["reconstruction_\(index)"])
         }
-        let (losses, gradients) = trainer.lossesAndGradients()
-        compareValues("pixel_loss", [losses.pixel], reference.outputs["pixel_loss"])
-        compareValues("sfl", [losses.spatialFrequency], reference.outputs["sfl"])
-        compareValues("sfl_per_subband", losses.spatialFrequencyPerSubband, reference.outputs["sfl_per_subband"])
-        compareValues("total_loss", [losses.total], reference.outputs["total_loss"])
-        for ((name, _), gradient) in zip(model.namedParameters, gradients) {
-            compare("grad total_loss/\(name)", gradient, reference.grads["total_loss/\(name)"])
+        let (metrics, gradients) = trainer.metricsAndGradients()
+        compareValues("pixel_loss", [metrics["E_PL"]!], reference.outputs["pixel_loss"])
+        compareValues("sfl", [metrics["E_SFL"]!], reference.outputs["sfl"])
+        compareValues("sfl_per_subband", metrics.entries.filter { $0.name.hasPrefix("SFL_sigma") }.map(\.value), reference.outputs["sfl_per_subband"])
+        compareValues("total_loss", [metrics["loss"]!], reference.outputs["total_loss"])
+        for (name, _) in model.namedParameters {
+            compare("grad total_loss/\(name)", gradients[name]!, reference.grads["total_loss/\(name)"])
         }
         try trainer.step()
         let afterFirst = try trainer.step()
-        compareValues("loss_after_step_1", [afterFirst.total], reference.outputs["loss_after_step_1"])
+        compareValues("loss_after_step_1", [afterFirst["loss"]!], reference.outputs["loss_after_step_1"])
         for (name, parameter) in model.namedParameters {
             compare("after_step_2/\(name)", parameter, reference.outputs["after_step_2/\(name)"])
         }

@@ -2,6 +2,20 @@ import Foundation
 import Testing
 @testable import SFLKit
 
+/// The paper's losses, read from a ``FullBatchTrainer`` step's named metrics.
+struct PaperLosses {
+    let total, pixel, spatialFrequency: Double
+    let pixelPerChannel, spatialFrequencyPerSubband: [Double]
+
+    init(_ metrics: TrainingMetrics) {
+        total = metrics["loss"]!
+        pixel = metrics["E_PL"]!
+        spatialFrequency = metrics["E_SFL"]!
+        pixelPerChannel = metrics.entries.filter { $0.name.hasPrefix("E_PL_ch") }.map(\.value)
+        spatialFrequencyPerSubband = metrics.entries.filter { $0.name.hasPrefix("SFL_sigma") }.map(\.value)
+    }
+}
+
 @Suite struct TrainerTests {
     /// Eight small synthetic images of three different sizes.
     static func images<Scalar: TensorScalar>(_: Scalar.Type = Scalar.self) -> [Tensor<Scalar>] {
@@ -11,7 +25,7 @@ import Testing
     }
 
     static func trainer(optimizer: any Optimizer<Float>, seed: UInt64 = 7, optimizesSFL: Bool = true,
-                        parallelism: ImageParallelism = .acrossImages) -> FullBatchTrainer<Float> {
+                        parallelism: BatchParallelism = .acrossParts) -> FullBatchTrainer<ConvolutionalAutoencoder<Float>> {
         var generator = SeededGenerator(seed: seed)
         return FullBatchTrainer(model: ConvolutionalAutoencoder<Float>(using: &generator), optimizer: optimizer, images: images(),
                                 optimizesSpatialFrequencyLoss: optimizesSFL, parallelism: parallelism)
@@ -21,7 +35,7 @@ import Testing
         for (label, optimizer) in [("SGD", SGD<Float>(learningRate: 0.02, momentum: 0.9) as any Optimizer<Float>), ("Adam", Adam<Float>(learningRate: 2e-3))] {
             let trainer = Self.trainer(optimizer: optimizer)
             var losses: [Double] = []
-            for _ in 0..<30 { losses.append(try trainer.step().total) }
+            for _ in 0..<30 { losses.append(try trainer.step()["loss"]!) }
             #expect(losses[29] < 0.8 * losses[0], "\(label): E went from \(losses[0]) to \(losses[29]) in 30 epochs")
             #expect(losses[20...].max()! < losses[..<10].min()!, "\(label): E did not keep falling: \(losses)")
             #expect(trainer.epoch == 30)
@@ -30,11 +44,11 @@ import Testing
 
     @Test func bitIdenticalWhateverTheThreadCount() throws {
         var runs: [[[Float]]] = []
-        for (threads, parallelism) in [(1, ImageParallelism.withinOperations), (2, .withinOperations), (2, .acrossImages), (3, .acrossImages)] {
+        for (threads, parallelism) in [(1, BatchParallelism.withinOperations), (2, .withinOperations), (2, .acrossParts), (3, .acrossParts)] {
             let trainer = Self.trainer(optimizer: SGD<Float>(), parallelism: parallelism)
             var losses: [Float] = []
             try withComputeThreads(threads) {
-                for _ in 0..<3 { losses.append(Float(try trainer.step().total)) }
+                for _ in 0..<3 { losses.append(Float(try trainer.step()["loss"]!)) }
             }
             runs.append([losses] + trainer.model.parameters.map(\.scalars))
         }
@@ -43,23 +57,24 @@ import Testing
 
     @Test func averagesPerImageNormalisedLosses() {
         let trainer = Self.trainer(optimizer: SGD<Float>())
-        let (losses, _) = trainer.lossesAndGradients()
+        let (metrics, _) = trainer.metricsAndGradients()
+        let losses = PaperLosses(metrics)
         let reconstructions = trainer.reconstructions()
         let pixel = zip(reconstructions, trainer.images).map { Double(PixelLoss()($0, $1).scalar) }.reduce(0, +) / 8
         #expect(abs(losses.pixel - pixel) < 1e-6 * pixel)
         #expect(abs(losses.total - losses.pixel - losses.spatialFrequency) < 1e-6 * losses.total)
         #expect(losses.spatialFrequencyPerSubband.count == 3 && losses.pixelPerChannel.count == 3)
-        let baseline = Self.trainer(optimizer: SGD<Float>(), optimizesSFL: false).lossesAndGradients().losses
+        let baseline = PaperLosses(Self.trainer(optimizer: SGD<Float>(), optimizesSFL: false).metricsAndGradients().metrics)
         #expect(baseline.total == baseline.pixel)
         #expect(baseline.spatialFrequencyPerSubband == losses.spatialFrequencyPerSubband)
     }
 
     @Test func gradientsAreRecordedEvenInsideANoGradientScope() {
         let trainer = Self.trainer(optimizer: SGD<Float>())
-        let outside = trainer.lossesAndGradients().gradients
-        let inside = withoutGradients { trainer.lossesAndGradients().gradients }
-        #expect(inside.map(\.scalars) == outside.map(\.scalars))
-        #expect(outside[0].scalars.contains { $0 != 0 })
+        let outside = trainer.metricsAndGradients().gradients
+        let inside = withoutGradients { trainer.metricsAndGradients().gradients }
+        #expect(inside.mapValues(\.scalars) == outside.mapValues(\.scalars))
+        #expect(outside["conv1.weight"]!.scalars.contains { $0 != 0 })
     }
 
     @Test func nonFiniteLossStopsWithoutUpdating() throws {
