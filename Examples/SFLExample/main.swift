@@ -25,12 +25,35 @@ do {
     case .help:
         write(ExperimentCommandLine.usage + "\n")
         exit(0)
+    case .reconstructHelp:
+        write(ReconstructCommandLine.usage + "\n")
+        exit(0)
+    case let .reconstruct(reconstructSettings):
+        runReconstruction(reconstructSettings)
     case let .run(parsed):
         settings = parsed
     }
 } catch {
-    complain("\(error)\n\n\(ExperimentCommandLine.usage)")
+    complain("\(error)\n\n\(CommandLine.arguments.dropFirst().first == "reconstruct" ? ReconstructCommandLine.usage : ExperimentCommandLine.usage)")
     exit(2)
+}
+
+/// `sfl-example reconstruct`: runs, prints the mean row and every file it could not read, and exits.
+func runReconstruction(_ settings: ReconstructSettings) -> Never {
+    do {
+        let outcome = try reconstruct(settings)
+        for failure in outcome.result.failures { complain("skipped \(failure)") }
+        let size = outcome.longestSide.map { ", longest side \($0) px" } ?? ""
+        write("""
+        sfl-example reconstruct: \(outcome.result.entries.count) images from \(settings.dataFolder)\(size)
+          wrote \(settings.outputFolder)/metrics.csv and \(outcome.result.entries.count) reconstructions in \(settings.outputFolder)/reconstructions
+        \(outcome.summary)\n
+        """)
+        exit(0)
+    } catch {
+        complain("\(error)")
+        exit(1)
+    }
 }
 
 // MARK: - Data

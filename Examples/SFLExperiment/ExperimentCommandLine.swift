@@ -19,6 +19,10 @@ public enum ExperimentCommand: Equatable, Sendable {
     case help
     /// Run the experiment with these settings.
     case run(ExperimentSettings)
+    /// Print ``ReconstructCommandLine/usage`` and exit.
+    case reconstructHelp
+    /// Run a trained model over a folder (`sfl-example reconstruct …`).
+    case reconstruct(ReconstructSettings)
 }
 
 /// The command line of `sfl-example`, parsed as a pure function so that its
@@ -33,6 +37,7 @@ public enum ExperimentCommandLine {
         let defaults = ExperimentSettings()
         return """
         usage: sfl-example [options]
+               sfl-example reconstruct --checkpoint FILE --data DIR [--size N] [--out DIR]   (--help for its options)
         Trains the paper's convolutional autoencoder twice from the same initial weights — with the
         pixel loss (PL) alone and with PL + spatial frequency loss (SFL) — and writes learning curves,
         plots, reconstructions, checkpoints and summary.md to the output folder.
@@ -63,13 +68,8 @@ public enum ExperimentCommandLine {
         """
     }
 
-    private static func list(_ values: [Double]) -> String { values.map { "\($0)" }.joined(separator: ",") }
-
-    /// Parses `arguments` (without the program name).
-    ///
-    /// - Throws: ``ExperimentUsageError`` naming the option and what is wrong with it.
-    public static func parse(_ arguments: [String]) throws(ExperimentUsageError) -> ExperimentCommand {
-        // Split "--option=value" into two arguments.
+    /// The arguments with each `--option=value` split into two.
+    static func splitOptions(_ arguments: [String]) -> [String] {
         var tokens: [String] = []
         for argument in arguments {
             if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
@@ -78,6 +78,20 @@ public enum ExperimentCommandLine {
                 tokens.append(argument)
             }
         }
+        return tokens
+    }
+
+    private static func list(_ values: [Double]) -> String { values.map { "\($0)" }.joined(separator: ",") }
+
+    /// Parses `arguments` (without the program name).
+    ///
+    /// - Throws: ``ExperimentUsageError`` naming the option and what is wrong with it.
+    public static func parse(_ arguments: [String]) throws(ExperimentUsageError) -> ExperimentCommand {
+        if arguments.first == "reconstruct" {
+            guard let settings = try ReconstructCommandLine.parse(Array(arguments.dropFirst())) else { return .reconstructHelp }
+            return .reconstruct(settings)
+        }
+        let tokens = splitOptions(arguments)
         if tokens.contains("--help") || tokens.contains("-h") { return .help }
         var settings = tokens.contains("--paper") ? ExperimentSettings.paper : ExperimentSettings()
         settings.arguments = arguments
