@@ -112,7 +112,10 @@ public struct Checkpoint<Scalar: TensorScalar>: Sendable {
     /// Copies the parameters into `model` and, when given, the optimizer
     /// state into `optimizer`.
     ///
-    /// - Parameter source: names the checkpoint in errors.
+    /// - Parameters:
+    ///   - target: the model that receives the parameters.
+    ///   - targetOptimizer: the optimizer that receives the state, or nil (inference).
+    ///   - source: names the checkpoint in errors.
     /// - Throws: ``CheckpointError`` naming the first problem — no optimizer
     ///   state, another optimizer type, or a parameter or state tensor that
     ///   is missing, extra or of another shape; nothing is changed then.

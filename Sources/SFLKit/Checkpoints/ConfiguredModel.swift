@@ -42,7 +42,9 @@ extension ConfiguredModel {
     /// Rebuilds the model a checkpoint describes and loads its parameters
     /// (strictly: every name and shape must match).
     ///
-    /// - Parameter source: names the checkpoint in errors.
+    /// - Parameters:
+    ///   - checkpoint: a checkpoint with an architecture, read or made in memory.
+    ///   - source: names the checkpoint in errors.
     /// - Throws: ``CheckpointError`` when the checkpoint records no
     ///   architecture, another architecture, a configuration that does not
     ///   decode, or parameters that do not fit.

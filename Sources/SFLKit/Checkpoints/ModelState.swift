@@ -64,7 +64,10 @@ extension Layer {
     /// `load_state_dict(strict=False)`); a shape mismatch is an error either
     /// way. Nothing is changed when an error is thrown.
     ///
-    /// - Parameter source: names `state` in errors (a file path, for example).
+    /// - Parameters:
+    ///   - state: the parameters to load.
+    ///   - strict: whether every name must match (the default).
+    ///   - source: names `state` in errors (a file path, for example).
     /// - Returns: the model's parameters that `state` lacks and the names in
     ///   `state` that the model lacks (both empty when strict).
     /// - Throws: ``CheckpointError`` naming the first missing, extra or

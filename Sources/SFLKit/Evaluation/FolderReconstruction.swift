@@ -28,7 +28,11 @@ public struct FolderReconstruction: Sendable {
     /// Loads the images of `folder` (see ``ImageFolder``), reconstructs each
     /// with `model` and measures it.
     ///
-    /// - Parameter bank: the subbands measured (the paper's by default).
+    /// - Parameters:
+    ///   - model: the trained model, applied to each image `[1, C, H, W]` in [−1, 1].
+    ///   - folder: the folder of images.
+    ///   - options: how the images are loaded (size, channels, limits).
+    ///   - bank: the subbands measured (the paper's by default).
     /// - Throws: ``ImageIOError`` when the folder itself cannot be listed;
     ///   files that cannot be read are listed in ``failures``.
     public init(model: some Layer<Float>, folder: URL, options: ImageFolder.Options = ImageFolder.Options(),

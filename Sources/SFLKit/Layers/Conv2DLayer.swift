@@ -27,6 +27,12 @@ public final class Conv2D<Scalar: TensorScalar>: Layer {
     /// Creates a layer with a square kernel, weights from `initializer` and zero biases.
     ///
     /// - Parameters:
+    ///   - inputChannels: the channels of the input.
+    ///   - outputChannels: the channels of the output (the number of filters).
+    ///   - kernelSize: the side of the square kernel.
+    ///   - stride: the step between output positions.
+    ///   - padding: the zero padding of the input (none by default, as in PyTorch).
+    ///   - useBias: whether the layer has a bias.
     ///   - initializer: how to draw the weights; by default the paper's N(0, 0.02²).
     ///   - generator: the source of randomness (advanced by the draw).
     public convenience init(

@@ -17,8 +17,10 @@ extension Tensor {
 
     /// Sums over `axes` (negative axes count from the end).
     ///
-    /// - Parameter keepingDimensions: keep each reduced axis with size 1
-    ///   (PyTorch's `keepdim`), so the result broadcasts against `self`.
+    /// - Parameters:
+    ///   - axes: the axes to sum over.
+    ///   - keepingDimensions: keep each reduced axis with size 1
+    ///     (PyTorch's `keepdim`), so the result broadcasts against `self`.
     /// - Precondition: every axis is in range and appears once.
     public func sum(alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor {
         let resolved = axes.map { Shape.normalizedAxis($0, rank: rank, operation: "sum(alongAxes:)", shape: shape) }

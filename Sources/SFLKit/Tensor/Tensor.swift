@@ -80,7 +80,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     /// for instance), as opposed to an intermediate result.
     public var isGradientLeaf: Bool { node?.isLeaf ?? false }
 
-    /// The gradient accumulated into this leaf by ``backward(seed:)``, or `nil`
+    /// The gradient accumulated into this leaf by ``backward(seed:retainGraph:)``, or `nil`
     /// when none has been computed (or it was cleared).
     public var gradient: Tensor? { node?.gradient }
 
@@ -88,7 +88,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
     public func clearGradient() { node?.gradient = nil }
 
     /// Returns a leaf tensor with the same scalars whose gradient
-    /// ``backward(seed:)`` accumulates into ``gradient``.
+    /// ``backward(seed:retainGraph:)`` accumulates into ``gradient``.
     ///
     /// The result starts a new history: it does not pass gradients back to
     /// whatever computed `self`.

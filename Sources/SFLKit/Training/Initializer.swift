@@ -14,8 +14,10 @@ public enum Initializer: Equatable, Sendable, Codable {
     /// A tensor of `shape` drawn from this initializer, in row-major order.
     ///
     /// - Parameters:
+    ///   - shape: the tensor's shape.
     ///   - fanIn: inputs per output unit (`inputChannels · kH · kW` for a convolution).
     ///   - fanOut: outputs per input unit (`outputChannels · kH · kW`).
+    ///   - generator: the source of randomness (advanced by the draw).
     public func makeTensor<Scalar>(shape: [Int], fanIn: Int, fanOut: Int, using generator: inout SeededGenerator) -> Tensor<Scalar> {
         switch self {
         case .zeros:
