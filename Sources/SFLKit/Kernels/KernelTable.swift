@@ -31,6 +31,10 @@ public struct KernelTable<Scalar: TensorScalar>: Sendable {
     let resampleAdjoint: @Sendable (Pointer, MutablePointer, ResampleGeometry, Int) -> Void
     let filterBankForward: @Sendable (Pointer, MutablePointer, FilterBankGeometry, [LoGKernel], FilterBankMethod, Int) -> Void
     let filterBankAdjoint: @Sendable (Pointer, MutablePointer, FilterBankGeometry, [LoGKernel], FilterBankMethod, Int) -> Void
+    let separableFilterForward: @Sendable (Pointer, MutablePointer, SeparableFilterGeometry, Int) -> Void
+    let separableFilterAdjoint: @Sendable (Pointer, MutablePointer, SeparableFilterGeometry, Int) -> Void
+    /// Real and imaginary input (nil: zero), real and imaginary output, planes, height, width, scale, threads.
+    let fourierTransform2D: @Sendable (Pointer, Pointer?, MutablePointer, MutablePointer, Int, Int, Int, Double, Int) -> Void
 
     /// Builds the table for `Scalar` from the generic kernels; called only
     /// from a concrete context, so each kernel is specialised.
@@ -61,6 +65,12 @@ public struct KernelTable<Scalar: TensorScalar>: Sendable {
             filterBankForward: { SFLKit.filterBankForward(input: $0, output: $1, geometry: $2, kernels: $3, method: $4, threads: $5) },
             filterBankAdjoint: {
                 SFLKit.filterBankAdjoint(outputGradient: $0, inputGradient: $1, geometry: $2, kernels: $3, method: $4, threads: $5)
+            },
+            separableFilterForward: { SFLKit.separableFilterForward(input: $0, output: $1, geometry: $2, threads: $3) },
+            separableFilterAdjoint: { SFLKit.separableFilterAdjoint(outputGradient: $0, inputGradient: $1, geometry: $2, threads: $3) },
+            fourierTransform2D: {
+                SFLKit.fourierTransform2D(real: $0, imaginary: $1, outputReal: $2, outputImaginary: $3, planes: $4, height: $5, width: $6,
+                                          scale: $7, threads: $8)
             }
         )
     }
