@@ -33,6 +33,10 @@ public struct KernelTable<Scalar: TensorScalar>: Sendable {
     let filterBankAdjoint: @Sendable (Pointer, MutablePointer, FilterBankGeometry, [LoGKernel], FilterBankMethod, Int) -> Void
     let separableFilterForward: @Sendable (Pointer, MutablePointer, SeparableFilterGeometry, Int) -> Void
     let separableFilterAdjoint: @Sendable (Pointer, MutablePointer, SeparableFilterGeometry, Int) -> Void
+    /// Statistics, planes, plane size, C1, C2, output (SSIM means, then cs means), threads.
+    let similarityMeans: @Sendable (SimilarityStatistics<Scalar>, Int, Int, Double, Double, MutablePointer, Int) -> Void
+    /// Statistics, planes, plane size, C1, C2, gradient of the means, the five statistics' gradients, threads.
+    let similarityMeansGradient: @Sendable (SimilarityStatistics<Scalar>, Int, Int, Double, Double, Pointer, [MutablePointer], Int) -> Void
     /// Real and imaginary input (nil: zero), real and imaginary output, planes, height, width, scale, threads.
     let fourierTransform2D: @Sendable (Pointer, Pointer?, MutablePointer, MutablePointer, Int, Int, Int, Double, Int) -> Void
 
@@ -68,6 +72,11 @@ public struct KernelTable<Scalar: TensorScalar>: Sendable {
             },
             separableFilterForward: { SFLKit.separableFilterForward(input: $0, output: $1, geometry: $2, threads: $3) },
             separableFilterAdjoint: { SFLKit.separableFilterAdjoint(outputGradient: $0, inputGradient: $1, geometry: $2, threads: $3) },
+            similarityMeans: { SFLKit.similarityMeans($0, planes: $1, planeSize: $2, c1: $3, c2: $4, output: $5, threads: $6) },
+            similarityMeansGradient: {
+                SFLKit.similarityMeansGradient($0, planes: $1, planeSize: $2, c1: $3, c2: $4, gradient: $5, meanX: $6[0], meanY: $6[1],
+                                               squareX: $6[2], squareY: $6[3], product: $6[4], threads: $7)
+            },
             fourierTransform2D: {
                 SFLKit.fourierTransform2D(real: $0, imaginary: $1, outputReal: $2, outputImaginary: $3, planes: $4, height: $5, width: $6,
                                           scale: $7, threads: $8)

@@ -89,8 +89,11 @@ public struct FocalFrequencyLoss: Equatable, Sendable {
     func spectrumWeights<Scalar>(_ distance: Tensor<Scalar>) -> Tensor<Scalar> {
         let planeSize = distance.shape[distance.rank - 2] * distance.shape[distance.rank - 1]
         var weights = distance.doubles
+        // (√d)^α, with the common exponents without `pow`.
+        let alpha = alpha
         for index in weights.indices {
-            let magnitude = Foundation.pow(weights[index].squareRoot(), alpha)
+            let d = weights[index]
+            let magnitude = alpha == 1 ? d.squareRoot() : alpha == 2 ? d : Foundation.pow(d.squareRoot(), alpha)
             weights[index] = logMatrix ? Foundation.log(magnitude + 1) : magnitude
         }
         let groupSize = batchMatrix ? weights.count : planeSize

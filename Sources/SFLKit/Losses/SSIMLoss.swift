@@ -110,11 +110,6 @@ func structuralSimilarity<Scalar>(_ x: Tensor<Scalar>, _ y: Tensor<Scalar>, wind
     func blur(_ image: Tensor<Scalar>) -> Tensor<Scalar> {
         image.filteredSeparably(verticalTaps: vertical, horizontalTaps: horizontal, padding: .valid)
     }
-    let meanX = blur(x), meanY = blur(y)
-    let meanXSquared = meanX.squared(), meanYSquared = meanY.squared(), meanXY = meanX * meanY
-    let varianceX = blur(x.squared()) - meanXSquared, varianceY = blur(y.squared()) - meanYSquared
-    let covariance = blur(x * y) - meanXY
-    let contrastStructure = (covariance * Scalar(2) + Scalar(c2)) / (varianceX + varianceY + Scalar(c2))
-    let luminance = (meanXY * Scalar(2) + Scalar(c1)) / (meanXSquared + meanYSquared + Scalar(c1))
-    return ((luminance * contrastStructure).mean(alongAxes: [2, 3]), contrastStructure.mean(alongAxes: [2, 3]))
+    return Tensor.similarityMeans(meanX: blur(x), meanY: blur(y), squareX: blur(x.squared()), squareY: blur(y.squared()),
+                                  product: blur(x * y), c1: c1, c2: c2)
 }
