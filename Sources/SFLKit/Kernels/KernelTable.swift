@@ -37,6 +37,8 @@ public struct KernelTable<Scalar: TensorScalar>: Sendable {
     let similarityMeans: @Sendable (SimilarityStatistics<Scalar>, Int, Int, Double, Double, MutablePointer, Int) -> Void
     /// Statistics, planes, plane size, C1, C2, gradient of the means, the five statistics' gradients, threads.
     let similarityMeansGradient: @Sendable (SimilarityStatistics<Scalar>, Int, Int, Double, Double, Pointer, [MutablePointer], Int) -> Void
+    /// Real and imaginary spectra (overwritten with w·D), planes, plane size, weighting; returns Σ w·|D|².
+    let focalFrequencySum: @Sendable (MutablePointer, MutablePointer, Int, Int, FocalWeighting) -> Double
     /// Real and imaginary input (nil: zero), real and imaginary output, planes, height, width, scale, threads.
     let fourierTransform2D: @Sendable (Pointer, Pointer?, MutablePointer, MutablePointer, Int, Int, Int, Double, Int) -> Void
 
@@ -77,6 +79,7 @@ public struct KernelTable<Scalar: TensorScalar>: Sendable {
                 SFLKit.similarityMeansGradient($0, planes: $1, planeSize: $2, c1: $3, c2: $4, gradient: $5, meanX: $6[0], meanY: $6[1],
                                                squareX: $6[2], squareY: $6[3], product: $6[4], threads: $7)
             },
+            focalFrequencySum: { SFLKit.focalFrequencySum(real: $0, imaginary: $1, planes: $2, planeSize: $3, weighting: $4) },
             fourierTransform2D: {
                 SFLKit.fourierTransform2D(real: $0, imaginary: $1, outputReal: $2, outputImaginary: $3, planes: $4, height: $5, width: $6,
                                           scale: $7, threads: $8)

@@ -53,8 +53,9 @@ public struct FocalFrequencyLoss: Equatable, Sendable {
     ///
     /// - Precondition: both are `[N, C, H, W]` of one shape, `H` and `W` multiples of ``patchFactor``.
     public func callAsFunction<Scalar: TensorScalar>(_ reconstruction: Tensor<Scalar>, _ original: Tensor<Scalar>) -> Tensor<Scalar> {
-        let distance = spectrumDistance(reconstruction, original)
-        return weighted(distance, by: spectrumWeights(distance.detached()))
+        // One fused op: the FFT, the weights and the weighted mean, and a pullback of one inverse FFT.
+        patchPlanes(reconstruction, original).focalFrequencyMean(weighting: FocalWeighting(alpha: alpha, logMatrix: logMatrix,
+                                                                                           batchMatrix: batchMatrix)) * Scalar(lossWeight)
     }
 
     /// `lossWeight · mean(weights · distance)`.
@@ -62,9 +63,11 @@ public struct FocalFrequencyLoss: Equatable, Sendable {
         (weights * distance).mean() * Scalar(lossWeight)
     }
 
-    /// `d = |F_r − F_o|²` per image (or batch average), patch, channel and
-    /// frequency: `[N or 1, P², C, H/P, W/P]`, or `[N or 1, C, H, W]` for `P = 1`.
-    func spectrumDistance<Scalar>(_ reconstruction: Tensor<Scalar>, _ original: Tensor<Scalar>) -> Tensor<Scalar> {
+    /// `recon − orig` as planes whose spectra the loss compares: one per
+    /// image, patch and channel, `[N, P², C, H/P, W/P]` (`[N, C, H, W]` for
+    /// `P = 1`), averaged over the images when ``averageSpectrum`` (the DFT
+    /// is linear, so averaging the planes averages the spectra).
+    func patchPlanes<Scalar>(_ reconstruction: Tensor<Scalar>, _ original: Tensor<Scalar>) -> Tensor<Scalar> {
         checkImagePair(reconstruction, original, loss: "FocalFrequencyLoss")
         let (n, c, h, w) = (reconstruction.shape[0], reconstruction.shape[1], reconstruction.shape[2], reconstruction.shape[3])
         let p = patchFactor
@@ -75,11 +78,13 @@ public struct FocalFrequencyLoss: Equatable, Sendable {
             // [N, C, p, h/p, p, w/p] → [N, p, p, C, h/p, w/p]: one plane per image, patch and channel.
             difference = difference.reshaped(to: [n, c, p, h / p, p, w / p]).permuted([0, 2, 4, 1, 3, 5]).reshaped(to: [n, p * p, c, h / p, w / p])
         }
-        var (real, imaginary) = difference.fourierTransform2D()
-        if averageSpectrum {
-            real = real.mean(alongAxes: [0], keepingDimensions: true)
-            imaginary = imaginary.mean(alongAxes: [0], keepingDimensions: true)
-        }
+        return averageSpectrum ? difference.mean(alongAxes: [0], keepingDimensions: true) : difference
+    }
+
+    /// `d = |F_r − F_o|²` per plane of ``patchPlanes(_:_:)`` and frequency,
+    /// composed of differentiable ops (the reference the fused op is tested against).
+    func spectrumDistance<Scalar>(_ reconstruction: Tensor<Scalar>, _ original: Tensor<Scalar>) -> Tensor<Scalar> {
+        let (real, imaginary) = patchPlanes(reconstruction, original).fourierTransform2D()
         return real.squared() + imaginary.squared()
     }
 
