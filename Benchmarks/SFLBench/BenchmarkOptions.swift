@@ -2,7 +2,7 @@ import Foundation
 
 /// The command line of `sfl-bench`.
 struct BenchmarkOptions {
-    static let allGroups = ["probe", "memory", "conv", "upsample", "log", "epoch", "decode"]
+    static let allGroups = ["probe", "memory", "conv", "upsample", "log", "losses", "epoch", "decode"]
 
     var groups = Set(allGroups)
     var images = 70

@@ -20,7 +20,7 @@ func printRows(_ results: [BenchmarkResult], json: Bool) {
     }
 }
 
-/// One round of the short groups (probe, memory, conv, upsample, log): each
+/// One round of the short groups (probe, memory, conv, upsample, log, losses): each
 /// figure of them is measured once per round.
 func runLayerGroups(options: BenchmarkOptions) -> [BenchmarkResult] {
     var results: [BenchmarkResult] = []
@@ -44,6 +44,7 @@ func runLayerGroups(options: BenchmarkOptions) -> [BenchmarkResult] {
     if options.groups.contains("conv") { results += benchmarkConvolutions(options: options, peak: peak, bandwidth: bandwidth) }
     if options.groups.contains("upsample") { results += benchmarkUpsampling(options: options) }
     if options.groups.contains("log") { results += benchmarkLoGBank(options: options) }
+    if options.groups.contains("losses") { results += benchmarkLosses(options: options) }
     return results
 }
 

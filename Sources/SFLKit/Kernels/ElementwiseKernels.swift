@@ -3,6 +3,10 @@ enum UnaryOperation: Equatable, Sendable {
     case negate, square, squareRoot, exp, log, tanh, relu, sigmoid
     /// `x` for `x > 0`, `slope · x` otherwise.
     case leakyRelu(slope: Double)
+    /// `|x|`; its gradient at 0 is taken as 0 (as PyTorch does).
+    case absolute
+    /// `xᵃ` for a fixed exponent `a` (`pow`); its gradient is `a · xᵃ⁻¹`.
+    case power(exponent: Double)
 }
 
 /// An elementwise function of two tensors.
@@ -66,6 +70,10 @@ func unaryKernel<S: TensorScalar>(_ operation: UnaryOperation, _ input: UnsafePo
         case .leakyRelu(let slope):
             let a = S(slope)
             mapElements(range, x, y) { v in v > 0 ? v : a * v }
+        case .absolute: mapElements(range, x, y) { $0.magnitude }
+        case .power(let exponent):
+            let a = S(exponent)
+            for i in range { y[i] = S.pow(x[i], a) }
         }
     }
 }
@@ -94,6 +102,10 @@ func unaryGradientKernel<S: TensorScalar>(
         case .leakyRelu(let slope):
             let a = S(slope)
             zipElements(range, x, g, o) { v, d in v > 0 ? d : a * d }
+        case .absolute: zipElements(range, x, g, o) { v, d in v > 0 ? d : (v < 0 ? -d : 0) }
+        case .power(let exponent):
+            let a = S(exponent), b = S(exponent - 1)
+            for i in range { o[i] = g[i] * a * S.pow(x[i], b) }
         }
     }
 }

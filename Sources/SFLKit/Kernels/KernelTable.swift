@@ -31,6 +31,16 @@ struct KernelTable<Scalar: TensorScalar>: Sendable {
     let resampleAdjoint: @Sendable (Pointer, MutablePointer, ResampleGeometry, Int) -> Void
     let filterBankForward: @Sendable (Pointer, MutablePointer, FilterBankGeometry, [LoGKernel], FilterBankMethod, Int) -> Void
     let filterBankAdjoint: @Sendable (Pointer, MutablePointer, FilterBankGeometry, [LoGKernel], FilterBankMethod, Int) -> Void
+    let separableFilterForward: @Sendable (Pointer, MutablePointer, SeparableFilterGeometry, Int) -> Void
+    let separableFilterAdjoint: @Sendable (Pointer, MutablePointer, SeparableFilterGeometry, Int) -> Void
+    /// Statistics, planes, plane size, C1, C2, output (SSIM means, then cs means), threads.
+    let similarityMeans: @Sendable (SimilarityStatistics<Scalar>, Int, Int, Double, Double, MutablePointer, Int) -> Void
+    /// Statistics, planes, plane size, C1, C2, gradient of the means, the five statistics' gradients, threads.
+    let similarityMeansGradient: @Sendable (SimilarityStatistics<Scalar>, Int, Int, Double, Double, Pointer, [MutablePointer], Int) -> Void
+    /// Real and imaginary spectra (overwritten with w·D), planes, plane size, weighting; returns Σ w·|D|².
+    let focalFrequencySum: @Sendable (MutablePointer, MutablePointer, Int, Int, FocalWeighting) -> Double
+    /// Real and imaginary input (nil: zero), real and imaginary output, planes, height, width, scale, threads.
+    let fourierTransform2D: @Sendable (Pointer, Pointer?, MutablePointer, MutablePointer, Int, Int, Int, Double, Int) -> Void
 
     /// Builds the table for `Scalar` from the generic kernels; called only
     /// from a concrete context, so each kernel is specialised.
@@ -61,6 +71,18 @@ struct KernelTable<Scalar: TensorScalar>: Sendable {
             filterBankForward: { SFLKit.filterBankForward(input: $0, output: $1, geometry: $2, kernels: $3, method: $4, threads: $5) },
             filterBankAdjoint: {
                 SFLKit.filterBankAdjoint(outputGradient: $0, inputGradient: $1, geometry: $2, kernels: $3, method: $4, threads: $5)
+            },
+            separableFilterForward: { SFLKit.separableFilterForward(input: $0, output: $1, geometry: $2, threads: $3) },
+            separableFilterAdjoint: { SFLKit.separableFilterAdjoint(outputGradient: $0, inputGradient: $1, geometry: $2, threads: $3) },
+            similarityMeans: { SFLKit.similarityMeans($0, planes: $1, planeSize: $2, c1: $3, c2: $4, output: $5, threads: $6) },
+            similarityMeansGradient: {
+                SFLKit.similarityMeansGradient($0, planes: $1, planeSize: $2, c1: $3, c2: $4, gradient: $5, meanX: $6[0], meanY: $6[1],
+                                               squareX: $6[2], squareY: $6[3], product: $6[4], threads: $7)
+            },
+            focalFrequencySum: { SFLKit.focalFrequencySum(real: $0, imaginary: $1, planes: $2, planeSize: $3, weighting: $4) },
+            fourierTransform2D: {
+                SFLKit.fourierTransform2D(real: $0, imaginary: $1, outputReal: $2, outputImaginary: $3, planes: $4, height: $5, width: $6,
+                                          scale: $7, threads: $8)
             }
         )
     }

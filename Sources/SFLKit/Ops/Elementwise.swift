@@ -107,4 +107,10 @@ extension Tensor {
     public func sigmoid() -> Tensor { unaryOperation(.sigmoid, name: "sigmoid") }
     /// The elementwise leaky rectifier: `x` for `x > 0`, `slope · x` otherwise.
     public func leakyRelu(slope: Scalar = 0.01) -> Tensor { unaryOperation(.leakyRelu(slope: Double(slope)), name: "leakyRelu") }
+    /// The elementwise absolute value `|x|`; its gradient is `sign(x)`, taken as 0 at 0 (as PyTorch does).
+    public func absoluteValue() -> Tensor { unaryOperation(.absolute, name: "absoluteValue") }
+    /// The elementwise power `xᵃ` for a fixed exponent `a` (C's `pow`; NaN for
+    /// negative `x` and a non-integer `a`). Its gradient is `a · xᵃ⁻¹`, which is
+    /// infinite at `x = 0` when `a < 1` (as in PyTorch).
+    public func raised(toPower exponent: Scalar) -> Tensor { unaryOperation(.power(exponent: Double(exponent)), name: "power") }
 }

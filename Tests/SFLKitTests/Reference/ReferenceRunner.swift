@@ -77,7 +77,10 @@ enum ReferenceRunner {
             try runAutoencoderStep(reference, as: Scalar.self, compare: compare, compareValues: compare)
 
         default:
-            throw ReferenceCase.LoadError(file: reference.name, problem: "unknown op \"\(reference.op)\"")
+            // The anti-blur losses of ../shared/reference-losses (Losses/LossReferenceRunner.swift).
+            guard try LossReferenceRunner.run(reference, as: Scalar.self, compare: compare, upstream: upstream) else {
+                throw ReferenceCase.LoadError(file: reference.name, problem: "unknown op \"\(reference.op)\"")
+            }
         }
         return outcome
     }
