@@ -73,7 +73,7 @@ func unaryKernel<S: TensorScalar>(_ operation: UnaryOperation, _ input: UnsafePo
         case .absolute: mapElements(range, x, y) { $0.magnitude }
         case .power(let exponent):
             let a = S(exponent)
-            for i in range { y[i] = S.pow(x[i], a) }
+            for i in range { y[i] = S.power(x[i], a) }
         }
     }
 }
@@ -105,7 +105,7 @@ func unaryGradientKernel<S: TensorScalar>(
         case .absolute: zipElements(range, x, g, o) { v, d in v > 0 ? d : (v < 0 ? -d : 0) }
         case .power(let exponent):
             let a = S(exponent), b = S(exponent - 1)
-            for i in range { o[i] = g[i] * a * S.pow(x[i], b) }
+            for i in range { o[i] = g[i] * a * S.power(x[i], b) }
         }
     }
 }

@@ -44,4 +44,13 @@ extension TensorScalar {
         if Self.self == Float.self { return unsafeBitCast(Foundation.tanhf(unsafeBitCast(x, to: Float.self)), to: Self.self) }
         return unsafeBitCast(Foundation.tanh(unsafeBitCast(x, to: Double.self)), to: Self.self)
     }
+
+    /// `x` raised to the power `y` (`powf` / `pow`).
+    @inline(__always)
+    static func power(_ x: Self, _ y: Self) -> Self {
+        if Self.self == Float.self {
+            return unsafeBitCast(Foundation.powf(unsafeBitCast(x, to: Float.self), unsafeBitCast(y, to: Float.self)), to: Self.self)
+        }
+        return unsafeBitCast(Foundation.pow(unsafeBitCast(x, to: Double.self), unsafeBitCast(y, to: Double.self)), to: Self.self)
+    }
 }
