@@ -18,15 +18,6 @@ enum JPEGColor {
     static let oneHalf = 1 << (scaleBits - 1)
     static func fix(_ x: Double) -> Int { Int(x * Double(1 << scaleBits) + 0.5) }
 
-    /// Per Cr: the red offset.
-    static let crToRed: [Int32] = (0..<256).map { Int32((fix(1.40200) * ($0 - 128) + oneHalf) >> scaleBits) }
-    /// Per Cb: the blue offset.
-    static let cbToBlue: [Int32] = (0..<256).map { Int32((fix(1.77200) * ($0 - 128) + oneHalf) >> scaleBits) }
-    /// Per Cr: the green term, scaled by 2¹⁶.
-    static let crToGreen: [Int32] = (0..<256).map { Int32(-fix(0.71414) * ($0 - 128)) }
-    /// Per Cb: the green term scaled by 2¹⁶, with the rounding half.
-    static let cbToGreen: [Int32] = (0..<256).map { Int32(-fix(0.34414) * ($0 - 128) + oneHalf) }
-
     /// How one component is brought to full resolution.
     enum Upsampling {
         case none
@@ -68,16 +59,18 @@ enum JPEGColor {
             rows.deallocate()
             sums.deallocate()
         }
-        crToRed.withUnsafeBufferPointer { crR in
-        cbToBlue.withUnsafeBufferPointer { cbB in
-        crToGreen.withUnsafeBufferPointer { crG in
-        cbToGreen.withUnsafeBufferPointer { cbG in
+        let geometry = frame.components.indices.map { index in
+            RowSource(plane: buffers.planes[index], stride: buffers.stride(index), width: frame.components[index].width,
+                      lastRow: frame.components[index].height - 1, method: methods[index], outputWidth: width)
+        }
+        let redFromCr = Int32(fix(1.40200)), blueFromCb = Int32(fix(1.77200))
+        let greenFromCb = Int32(-fix(0.34414)), greenFromCr = Int32(-fix(0.71414))
+        let half = Int32(oneHalf)
         samples.withUnsafeMutableBufferPointer { out in
             var rowPointers = [UnsafePointer<UInt8>](repeating: UnsafePointer(rows), count: channels)
             for y in 0..<height {
                 for index in 0..<channels {
-                    rowPointers[index] = upsampledRow(buffers, index: index, method: methods[index], y: y,
-                                                      scratch: rows + index * rowCapacity, sums: sums)
+                    rowPointers[index] = geometry[index].row(y, scratch: rows + index * rowCapacity, sums: sums)
                 }
                 let o = out.baseAddress! + y * width * channels
                 if channels == 1 {
@@ -91,78 +84,74 @@ enum JPEGColor {
                         o[3 * x + 2] = UInt16(b[x])
                     }
                 } else {
+                    // The arithmetic of libjpeg's tables, computed in place (same values) so that it vectorises.
                     let yRow = rowPointers[0], cbRow = rowPointers[1], crRow = rowPointers[2]
-                    let crR = crR.baseAddress!, cbB = cbB.baseAddress!, crG = crG.baseAddress!, cbG = cbG.baseAddress!
                     for x in 0..<width {
                         let luma = Int32(yRow[x])
-                        let cb = Int(cbRow[x])
-                        let cr = Int(crRow[x])
-                        let red = luma &+ crR[cr]
-                        let green = luma &+ ((cbG[cb] &+ crG[cr]) &>> 16)
-                        let blue = luma &+ cbB[cb]
-                        o[3 * x] = UInt16(min(max(red, 0), 255))
-                        o[3 * x + 1] = UInt16(min(max(green, 0), 255))
-                        o[3 * x + 2] = UInt16(min(max(blue, 0), 255))
+                        let cb = Int32(cbRow[x]) &- 128
+                        let cr = Int32(crRow[x]) &- 128
+                        let red = luma &+ ((redFromCr &* cr &+ half) &>> 16)
+                        let green = luma &+ ((greenFromCb &* cb &+ half &+ greenFromCr &* cr) &>> 16)
+                        let blue = luma &+ ((blueFromCb &* cb &+ half) &>> 16)
+                        o[3 * x] = UInt16(truncatingIfNeeded: min(max(red, 0), 255))
+                        o[3 * x + 1] = UInt16(truncatingIfNeeded: min(max(green, 0), 255))
+                        o[3 * x + 2] = UInt16(truncatingIfNeeded: min(max(blue, 0), 255))
                     }
                 }
             }
         }
-        }
-        }
-        }
-        }
         return Image(unchecked: width, height, channels: channels, bitDepth: 8, samples: samples)
     }
 
-    /// Row `y` of the full-resolution image for component `index`: a pointer
-    /// into its plane when it is not subsampled, else into `scratch`.
-    @inline(__always)
-    static func upsampledRow(_ buffers: JPEGImageBuffers, index: Int, method: Upsampling, y: Int,
-                             scratch: UnsafeMutablePointer<UInt8>, sums: UnsafeMutablePointer<Int32>) -> UnsafePointer<UInt8> {
-        let c = buffers.frame.components[index]
-        let stride = buffers.stride(index)
-        let plane = buffers.planes[index]
-        let lastRow = c.height - 1
-        let w = c.width
-        switch method {
-        case .none:
-            return UnsafePointer(plane + y * stride)
-        case .fancyH2V1:
-            let input = plane + y * stride
-            fancyHorizontal(input, width: w, into: scratch)
-            return UnsafePointer(scratch)
-        case .fancyH1V2:
-            let row = y >> 1
-            let near = plane + row * stride
-            let far = plane + min(max((y & 1) == 0 ? row - 1 : row + 1, 0), lastRow) * stride
-            let bias: Int32 = (y & 1) == 0 ? 1 : 2
-            for x in 0..<w { scratch[x] = UInt8(truncatingIfNeeded: (3 &* Int32(near[x]) &+ Int32(far[x]) &+ bias) &>> 2) }
-            return UnsafePointer(scratch)
-        case .fancyH2V2:
-            let row = y >> 1
-            let near = plane + row * stride
-            let far = plane + min(max((y & 1) == 0 ? row - 1 : row + 1, 0), lastRow) * stride
-            for x in 0..<w { sums[x] = 3 &* Int32(near[x]) &+ Int32(far[x]) }
-            // First column, middle columns, last column (w > 2 here).
-            scratch[0] = UInt8(truncatingIfNeeded: (sums[0] &* 4 &+ 8) &>> 4)
-            scratch[1] = UInt8(truncatingIfNeeded: (sums[0] &* 3 &+ sums[1] &+ 7) &>> 4)
-            for x in 1..<(w - 1) {
-                let this = sums[x] &* 3
-                scratch[2 * x] = UInt8(truncatingIfNeeded: (this &+ sums[x - 1] &+ 8) &>> 4)
-                scratch[2 * x + 1] = UInt8(truncatingIfNeeded: (this &+ sums[x + 1] &+ 7) &>> 4)
+    /// Where the rows of one component come from, and how they are upsampled.
+    struct RowSource {
+        let plane: UnsafeMutablePointer<UInt8>
+        let stride: Int
+        /// The component's own width in samples.
+        let width: Int
+        let lastRow: Int
+        let method: Upsampling
+        let outputWidth: Int
+
+        /// Row `y` of the full-resolution image: a pointer into the plane when
+        /// the component is not subsampled, else into `scratch`.
+        @inline(__always)
+        func row(_ y: Int, scratch: UnsafeMutablePointer<UInt8>, sums: UnsafeMutablePointer<Int32>) -> UnsafePointer<UInt8> {
+            let w = width
+            switch method {
+            case .none:
+                return UnsafePointer(plane + y * stride)
+            case .fancyH2V1:
+                fancyHorizontal(plane + y * stride, width: w, into: scratch)
+                return UnsafePointer(scratch)
+            case .fancyH1V2:
+                let row = y >> 1
+                let near = plane + row * stride
+                let far = plane + min(max((y & 1) == 0 ? row - 1 : row + 1, 0), lastRow) * stride
+                let bias: Int32 = (y & 1) == 0 ? 1 : 2
+                for x in 0..<w { scratch[x] = UInt8(truncatingIfNeeded: (3 &* Int32(near[x]) &+ Int32(far[x]) &+ bias) &>> 2) }
+                return UnsafePointer(scratch)
+            case .fancyH2V2:
+                let row = y >> 1
+                let near = plane + row * stride
+                let far = plane + min(max((y & 1) == 0 ? row - 1 : row + 1, 0), lastRow) * stride
+                for x in 0..<w { sums[x] = 3 &* Int32(near[x]) &+ Int32(far[x]) }
+                // First column, middle columns, last column (w > 2 here).
+                scratch[0] = UInt8(truncatingIfNeeded: (sums[0] &* 4 &+ 8) &>> 4)
+                scratch[1] = UInt8(truncatingIfNeeded: (sums[0] &* 3 &+ sums[1] &+ 7) &>> 4)
+                for x in 1..<(w - 1) {
+                    let this = sums[x] &* 3
+                    scratch[2 * x] = UInt8(truncatingIfNeeded: (this &+ sums[x - 1] &+ 8) &>> 4)
+                    scratch[2 * x + 1] = UInt8(truncatingIfNeeded: (this &+ sums[x + 1] &+ 7) &>> 4)
+                }
+                scratch[2 * w - 2] = UInt8(truncatingIfNeeded: (sums[w - 1] &* 3 &+ sums[w - 2] &+ 8) &>> 4)
+                scratch[2 * w - 1] = UInt8(truncatingIfNeeded: (sums[w - 1] &* 4 &+ 7) &>> 4)
+                return UnsafePointer(scratch)
+            case .replicate(let rx, let ry):
+                let input = plane + min(y / ry, lastRow) * stride
+                for x in 0..<outputWidth { scratch[x] = input[x / rx] }
+                return UnsafePointer(scratch)
             }
-            scratch[2 * w - 2] = UInt8(truncatingIfNeeded: (sums[w - 1] &* 3 &+ sums[w - 2] &+ 8) &>> 4)
-            scratch[2 * w - 1] = UInt8(truncatingIfNeeded: (sums[w - 1] &* 4 &+ 7) &>> 4)
-            return UnsafePointer(scratch)
-        case .replicate(let rx, let ry):
-            let input = plane + min(y / ry, lastRow) * stride
-            let outWidth = buffers.frame.width
-            var x = 0
-            while x < outWidth {
-                scratch[x] = input[x / rx]
-                x += 1
-            }
-            return UnsafePointer(scratch)
         }
     }
 
