@@ -55,8 +55,8 @@ struct JPEGFrame {
             throw FormatProblem(.unsupported, "\(precision)-bit samples are not supported (only 8-bit)")
         }
         guard precision == 8 else { throw FormatProblem(.malformed, "bad sample precision \(precision)") }
-        guard payload.count >= 6 + 3 * count else { throw FormatProblem(.malformed, "SOF segment too short for \(count) components") }
         if count == 4 { throw FormatProblem(.unsupported, "4-component (CMYK/YCCK) JPEG is not supported") }
+        guard payload.count >= 6 + 3 * count else { throw FormatProblem(.malformed, "SOF segment too short for \(count) components") }
         guard count == 1 || count == 3 else {
             if count == 0 { throw FormatProblem(.malformed, "frame has no components") }
             throw FormatProblem(.unsupported, "\(count)-component JPEG is not supported (only grey and YCbCr)")

@@ -19,6 +19,8 @@ final class JPEGHuffmanTable {
     let symbolOffset: UnsafeMutablePointer<Int32>
     /// The symbols in code order.
     let symbols: UnsafeMutablePointer<UInt8>
+    /// Whether every symbol is at most 15, as a DC table's must be (libjpeg checks this too).
+    let isValidForDC: Bool
 
     /// Builds the table from the 16 code-length counts and the symbols of a DHT segment.
     ///
@@ -35,6 +37,7 @@ final class JPEGHuffmanTable {
         symbols = .allocate(capacity: 256)
         symbols.initialize(repeating: 0, count: 256)
         for (i, value) in values.prefix(256).enumerated() { symbols[i] = value }
+        isValidForDC = values.allSatisfy { $0 <= 15 }
 
         var code = 0
         var index = 0

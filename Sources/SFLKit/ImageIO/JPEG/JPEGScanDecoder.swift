@@ -126,7 +126,13 @@ struct JPEGScanDecoder {
         var dc: [JPEGHuffmanTable] = []
         var ac: [JPEGHuffmanTable] = []
         for i in 0..<componentCount {
-            if needsDC { dc.append(try table(dcTables, scan.dcTables[i], "DC")) }
+            if needsDC {
+                let table = try table(dcTables, scan.dcTables[i], "DC")
+                guard table.isValidForDC else {
+                    throw FormatProblem(.malformed, "bad Huffman table: DC table \(scan.dcTables[i]) has a symbol above 15")
+                }
+                dc.append(table)
+            }
             if needsAC { ac.append(try table(acTables, scan.acTables[i], "AC")) }
         }
         var predictions = [Int](repeating: 0, count: componentCount)
