@@ -43,6 +43,12 @@ final class JPEGHuffmanTable {
         var index = 0
         for length in 1...16 {
             let count = counts[length - 1]
+            // The codes of this length must fit in `length` bits without the
+            // all-ones code (T.81 C.2; libjpeg rejects such tables too);
+            // checked before any is stored.
+            if count > 0, code + count >= (1 << length) {
+                throw FormatProblem(.malformed, "bad Huffman table: the code lengths overflow the code space")
+            }
             if count > 0 {
                 symbolOffset[length] = Int32(index - code)
                 for _ in 0..<count {
@@ -55,11 +61,6 @@ final class JPEGHuffmanTable {
                     index += 1
                 }
                 maxCode[length] = Int32(code - 1)
-            }
-            // Every code of this length must fit in `length` bits (libjpeg also
-            // rejects a table whose codes overflow).
-            if code > (1 << length) {
-                throw FormatProblem(.malformed, "bad Huffman table: the code lengths overflow the code space")
             }
             code <<= 1
         }
