@@ -334,7 +334,7 @@ struct JPEGFileDecoder {
             }
         }
         var reader = JPEGBitReader(bytes: bytes.baseAddress!, end: bytes.count, position: position)
-        var scanDecoder = JPEGScanDecoder(buffers: buffers, scan: scan, dcTables: dcTables, acTables: acTables,
+        let scanDecoder = JPEGScanDecoder(buffers: buffers, scan: scan, dcTables: dcTables, acTables: acTables,
                                           restartInterval: restartInterval)
         try scanDecoder.decode(&reader)
         scanCount += 1

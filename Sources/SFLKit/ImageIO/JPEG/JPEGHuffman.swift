@@ -94,6 +94,24 @@ final class JPEGHuffmanTable {
     }
 }
 
+/// The storage of a ``JPEGHuffmanTable`` as plain pointers, so that the hot
+/// loops use a table without reference counting. Valid while the table lives.
+struct JPEGHuffmanCode {
+    let lookup: UnsafeMutablePointer<UInt16>
+    let fastAC: UnsafeMutablePointer<Int32>
+    let maxCode: UnsafeMutablePointer<Int32>
+    let symbolOffset: UnsafeMutablePointer<Int32>
+    let symbols: UnsafeMutablePointer<UInt8>
+
+    init(_ table: JPEGHuffmanTable) {
+        lookup = table.lookup
+        fastAC = table.fastAC
+        maxCode = table.maxCode
+        symbolOffset = table.symbolOffset
+        symbols = table.symbols
+    }
+}
+
 /// Reads the entropy-coded data of one scan, most significant bit first
 /// (T.81 F.2.2.5), removing the stuffed zero byte after each `0xFF`.
 ///
@@ -181,7 +199,7 @@ struct JPEGBitReader {
 
     /// Decodes one Huffman-coded symbol.
     @inline(__always)
-    mutating func decode(_ table: JPEGHuffmanTable) throws(FormatProblem) -> Int {
+    mutating func decode(_ table: JPEGHuffmanCode) throws(FormatProblem) -> Int {
         if count < 16 { fill() }
         let entry = table.lookup[Int(truncatingIfNeeded: buffer >> UInt64(64 - JPEGHuffmanTable.lookupBits))]
         if entry != 0 {
@@ -194,7 +212,7 @@ struct JPEGBitReader {
     }
 
     @inline(never)
-    mutating func decodeLong(_ table: JPEGHuffmanTable) throws(FormatProblem) -> Int {
+    mutating func decodeLong(_ table: JPEGHuffmanCode) throws(FormatProblem) -> Int {
         var length = JPEGHuffmanTable.lookupBits + 1
         while length <= 16 {
             let code = Int32(truncatingIfNeeded: buffer >> UInt64(64 - length))

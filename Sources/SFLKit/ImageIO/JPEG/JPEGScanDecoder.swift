@@ -93,8 +93,6 @@ struct JPEGScanDecoder {
     let dcTables: [JPEGHuffmanTable?]
     let acTables: [JPEGHuffmanTable?]
     let restartInterval: Int
-    /// The end-of-band run left over from a previous block (progressive AC scans).
-    var endOfBandRun = 0
 
     /// The MCU grid of the scan: its size and, per scan component, the block grid of one MCU.
     private var mcuGrid: (columns: Int, rows: Int, blockColumns: [Int], blockRows: [Int]) {
@@ -114,8 +112,22 @@ struct JPEGScanDecoder {
         return table
     }
 
+    /// What the MCU loop needs of one scan component, without reference counting.
+    struct ScanComponent {
+        var plane: UnsafeMutablePointer<UInt8>
+        var stride: Int
+        var quant: UnsafeMutablePointer<Int32>
+        var coefficients: UnsafeMutablePointer<Int16>?
+        var blocksPerLine: Int
+        /// Blocks per MCU, across and down.
+        var blockColumns: Int
+        var blockRows: Int
+        var dc: JPEGHuffmanCode?
+        var ac: JPEGHuffmanCode?
+    }
+
     /// Decodes the scan whose entropy-coded data `reader` reads.
-    mutating func decode(_ reader: inout JPEGBitReader) throws(FormatProblem) {
+    func decode(_ reader: inout JPEGBitReader) throws(FormatProblem) {
         let grid = mcuGrid
         let frame = buffers.frame
         let componentCount = scan.components.count
@@ -123,22 +135,45 @@ struct JPEGScanDecoder {
         let dcFirst = scan.spectralStart == 0 && scan.approximationHigh == 0
         let needsDC = sequential || dcFirst
         let needsAC = sequential || scan.spectralStart > 0
-        var dc: [JPEGHuffmanTable] = []
-        var ac: [JPEGHuffmanTable] = []
+        var components: [ScanComponent] = []
         for i in 0..<componentCount {
+            let index = scan.components[i]
+            let c = frame.components[index]
+            var entry = ScanComponent(plane: buffers.planes[index], stride: c.blocksPerLine * 8, quant: buffers.quant + 64 * index,
+                                      coefficients: frame.progressive ? buffers.coefficients[index] : nil,
+                                      blocksPerLine: c.blocksPerLine, blockColumns: grid.blockColumns[i],
+                                      blockRows: grid.blockRows[i], dc: nil, ac: nil)
             if needsDC {
                 let table = try table(dcTables, scan.dcTables[i], "DC")
                 guard table.isValidForDC else {
                     throw FormatProblem(.malformed, "bad Huffman table: DC table \(scan.dcTables[i]) has a symbol above 15")
                 }
-                dc.append(table)
+                entry.dc = JPEGHuffmanCode(table)
             }
-            if needsAC { ac.append(try table(acTables, scan.acTables[i], "AC")) }
+            if needsAC { entry.ac = JPEGHuffmanCode(try table(acTables, scan.acTables[i], "AC")) }
+            components.append(entry)
         }
-        var predictions = [Int](repeating: 0, count: componentCount)
+        // The tables stay alive in `dcTables` / `acTables` for the whole scan.
+        try withExtendedLifetime((dcTables, acTables)) { () throws(FormatProblem) in
+            try components.withUnsafeBufferPointer { (components) throws(FormatProblem) in
+                if sequential {
+                    try decodeSequentialMCUs(&reader, components, grid: (grid.columns, grid.rows))
+                } else {
+                    try decodeProgressiveMCUs(&reader, components, grid: (grid.columns, grid.rows))
+                }
+            }
+        }
+    }
+
+    /// Runs `body(mcuColumn, mcuRow)` over the MCU grid, handling restart
+    /// intervals: at each, the DC predictions and the end-of-band run restart.
+    @inline(__always)
+    private static func forEachMCU(_ reader: inout JPEGBitReader, grid: (columns: Int, rows: Int), restartInterval: Int,
+                                   componentCount: Int, predictions: UnsafeMutablePointer<Int>,
+                                   endOfBandRun: UnsafeMutablePointer<Int>,
+                                   _ body: (inout JPEGBitReader, Int, Int) throws(FormatProblem) -> Void) throws(FormatProblem) {
         var restartsLeft = restartInterval
         var nextRestart = 0
-        endOfBandRun = 0
         for mcuRow in 0..<grid.rows {
             for mcuColumn in 0..<grid.columns {
                 if restartInterval > 0 {
@@ -147,91 +182,124 @@ struct JPEGScanDecoder {
                         nextRestart = (nextRestart + 1) & 7
                         restartsLeft = restartInterval
                         for i in 0..<componentCount { predictions[i] = 0 }
-                        endOfBandRun = 0
+                        endOfBandRun.pointee = 0
                     }
                     restartsLeft -= 1
                 }
-                for i in 0..<componentCount {
-                    let index = scan.components[i]
-                    let component = frame.components[index]
-                    for by in 0..<grid.blockRows[i] {
-                        for bx in 0..<grid.blockColumns[i] {
-                            let blockX = mcuColumn * grid.blockColumns[i] + bx
-                            let blockY = mcuRow * grid.blockRows[i] + by
-                            if sequential {
-                                try decodeSequentialBlock(&reader, dc: dc[i], ac: ac[i], prediction: &predictions[i])
-                                let stride = component.blocksPerLine * 8
-                                let output = buffers.planes[index] + blockY * 8 * stride + blockX * 8
-                                let q = buffers.quant + 64 * index
-                                transformScratchBlock(output: output, stride: stride, quant: q)
-                            } else {
-                                let coefficients = buffers.coefficients[index] + (blockY * component.blocksPerLine + blockX) * 64
-                                if scan.spectralStart == 0 {
-                                    if scan.approximationHigh == 0 {
-                                        try decodeDCFirst(&reader, dc: dc[i], prediction: &predictions[i], coefficients)
-                                    } else {
-                                        if reader.bit() != 0 { coefficients[0] |= Int16(truncatingIfNeeded: 1 << scan.approximationLow) }
-                                    }
-                                } else if scan.approximationHigh == 0 {
-                                    try decodeACFirst(&reader, ac: ac[i], coefficients)
-                                } else {
-                                    try decodeACRefinement(&reader, ac: ac[i], coefficients)
-                                }
-                            }
-                        }
-                    }
-                }
+                try body(&reader, mcuColumn, mcuRow)
             }
             if reader.overran { throw reader.overrunProblem() }
         }
         if reader.overran { throw reader.overrunProblem() }
     }
 
-    /// Decodes one block of a sequential scan into the scratch block (T.81 F.2.2).
+    private func decodeSequentialMCUs(_ reader: inout JPEGBitReader, _ components: UnsafeBufferPointer<ScanComponent>,
+                                      grid: (columns: Int, rows: Int)) throws(FormatProblem) {
+        let predictions = UnsafeMutablePointer<Int>.allocate(capacity: 5)
+        predictions.initialize(repeating: 0, count: 5)
+        defer { predictions.deallocate() }
+        let block = buffers.block, workspace = buffers.workspace, limit = buffers.rangeLimit
+        try jpegZigZag.withUnsafeBufferPointer { (zigZag) throws(FormatProblem) in
+            try Self.forEachMCU(&reader, grid: grid, restartInterval: restartInterval, componentCount: components.count,
+                                predictions: predictions, endOfBandRun: predictions + 4) {
+                (reader, mcuColumn, mcuRow) throws(FormatProblem) in
+                for i in 0..<components.count {
+                    let c = components[i]
+                    for by in 0..<c.blockRows {
+                        for bx in 0..<c.blockColumns {
+                            let blockX = mcuColumn * c.blockColumns + bx
+                            let blockY = mcuRow * c.blockRows + by
+                            try Self.decodeSequentialBlock(&reader, dc: c.dc.unsafelyUnwrapped, ac: c.ac.unsafelyUnwrapped,
+                                                           prediction: &predictions[i], block: block, zigZag: zigZag.baseAddress!)
+                            let output = c.plane + blockY * 8 * c.stride + blockX * 8
+                            Self.transformBlock(block, output: output, stride: c.stride, quant: c.quant, workspace: workspace, limit: limit)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func decodeProgressiveMCUs(_ reader: inout JPEGBitReader, _ components: UnsafeBufferPointer<ScanComponent>,
+                                       grid: (columns: Int, rows: Int)) throws(FormatProblem) {
+        let predictions = UnsafeMutablePointer<Int>.allocate(capacity: 5)
+        predictions.initialize(repeating: 0, count: 5)
+        defer { predictions.deallocate() }
+        let endOfBandRun = predictions + 4
+        let scan = self.scan
+        try Self.forEachMCU(&reader, grid: grid, restartInterval: restartInterval, componentCount: components.count,
+                            predictions: predictions, endOfBandRun: endOfBandRun) {
+            (reader, mcuColumn, mcuRow) throws(FormatProblem) in
+            for i in 0..<components.count {
+                let c = components[i]
+                for by in 0..<c.blockRows {
+                    for bx in 0..<c.blockColumns {
+                        let blockX = mcuColumn * c.blockColumns + bx
+                        let blockY = mcuRow * c.blockRows + by
+                        let coefficients = c.coefficients.unsafelyUnwrapped + (blockY * c.blocksPerLine + blockX) * 64
+                        if scan.spectralStart == 0 {
+                            if scan.approximationHigh == 0 {
+                                try Self.decodeDCFirst(&reader, dc: c.dc.unsafelyUnwrapped, prediction: &predictions[i],
+                                                       low: scan.approximationLow, coefficients)
+                            } else if reader.bit() != 0 {
+                                coefficients[0] |= Int16(truncatingIfNeeded: 1 << scan.approximationLow)
+                            }
+                        } else if scan.approximationHigh == 0 {
+                            try Self.decodeACFirst(&reader, ac: c.ac.unsafelyUnwrapped, scan: scan, endOfBandRun: endOfBandRun, coefficients)
+                        } else {
+                            try Self.decodeACRefinement(&reader, ac: c.ac.unsafelyUnwrapped, scan: scan, endOfBandRun: endOfBandRun,
+                                                        coefficients)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Decodes one block of a sequential scan into `block` (T.81 F.2.2).
     @inline(__always)
-    private func decodeSequentialBlock(_ reader: inout JPEGBitReader, dc: JPEGHuffmanTable, ac: JPEGHuffmanTable,
-                                       prediction: inout Int) throws(FormatProblem) {
-        let block = buffers.block
+    private static func decodeSequentialBlock(_ reader: inout JPEGBitReader, dc: JPEGHuffmanCode, ac: JPEGHuffmanCode,
+                                              prediction: inout Int, block: UnsafeMutablePointer<Int16>,
+                                              zigZag: UnsafePointer<Int>) throws(FormatProblem) {
         let size = try reader.decode(dc)
         if size != 0 {
             guard size <= 16 else { throw FormatProblem(.malformed, "bad DC coefficient size \(size)") }
             prediction &+= reader.receiveExtend(size)
         }
         block[0] = Int16(truncatingIfNeeded: prediction)
-        try jpegZigZag.withUnsafeBufferPointer { (zigZag) throws(FormatProblem) in
-            var k = 1
-            while k < 64 {
-                if reader.count < 16 { reader.fill() }
-                let peek = Int(truncatingIfNeeded: reader.buffer >> UInt64(64 - JPEGHuffmanTable.lookupBits))
-                let fast = ac.fastAC[peek]
-                if fast != 0 {
-                    let length = Int(fast & 0xFF)
-                    reader.buffer <<= UInt64(length)
-                    reader.count -= length
-                    k += Int((fast >> 8) & 0xFF)
-                    block[zigZag[k]] = Int16(truncatingIfNeeded: fast >> 16)
-                    k += 1
-                    continue
-                }
-                let symbol = try reader.decode(ac)
-                let run = symbol >> 4
-                let size = symbol & 15
-                if size != 0 {
-                    k += run
-                    block[zigZag[k]] = Int16(truncatingIfNeeded: reader.receiveExtend(size))
-                    k += 1
-                } else {
-                    if run != 15 { break }
-                    k += 16
-                }
+        var k = 1
+        while k < 64 {
+            if reader.count < 16 { reader.fill() }
+            let peek = Int(truncatingIfNeeded: reader.buffer >> UInt64(64 - JPEGHuffmanTable.lookupBits))
+            let fast = ac.fastAC[peek]
+            if fast != 0 {
+                let length = Int(fast & 0xFF)
+                reader.buffer <<= UInt64(length)
+                reader.count -= length
+                k += Int((fast >> 8) & 0xFF)
+                block[zigZag[k]] = Int16(truncatingIfNeeded: fast >> 16)
+                k += 1
+                continue
+            }
+            let symbol = try reader.decode(ac)
+            let run = symbol >> 4
+            let size = symbol & 15
+            if size != 0 {
+                k += run
+                block[zigZag[k]] = Int16(truncatingIfNeeded: reader.receiveExtend(size))
+                k += 1
+            } else {
+                if run != 15 { break }
+                k += 16
             }
         }
     }
 
-    /// Transforms the scratch block to `output` and clears it.
+    /// Transforms `block` to `output` and clears it.
     @inline(__always)
-    private func transformScratchBlock(output: UnsafeMutablePointer<UInt8>, stride: Int, quant: UnsafePointer<Int32>) {
-        let block = buffers.block
+    private static func transformBlock(_ block: UnsafeMutablePointer<Int16>, output: UnsafeMutablePointer<UInt8>, stride: Int,
+                                       quant: UnsafePointer<Int32>, workspace: UnsafeMutablePointer<Int32>,
+                                       limit: UnsafePointer<UInt8>) {
         var acZero = true
         // Compare 64-bit words: four coefficients at a time.
         let words = UnsafeRawPointer(block).assumingMemoryBound(to: UInt64.self)
@@ -239,32 +307,32 @@ struct JPEGScanDecoder {
             for w in 1..<16 where words[w] != 0 { acZero = false; break }
         }
         if acZero {
-            JPEGIDCT.transformDCOnly(block[0], quant: quant[0], output: output, stride: stride, limit: buffers.rangeLimit)
+            JPEGIDCT.transformDCOnly(block[0], quant: quant[0], output: output, stride: stride, limit: limit)
             block[0] = 0
         } else {
-            JPEGIDCT.transform(block, quant: quant, output: output, stride: stride, workspace: buffers.workspace,
-                               limit: buffers.rangeLimit)
+            JPEGIDCT.transform(block, quant: quant, output: output, stride: stride, workspace: workspace, limit: limit)
             block.update(repeating: 0, count: 64)
         }
     }
 
     /// The first scan of a DC coefficient (T.81 G.1.2.1).
     @inline(__always)
-    private func decodeDCFirst(_ reader: inout JPEGBitReader, dc: JPEGHuffmanTable, prediction: inout Int,
-                               _ coefficients: UnsafeMutablePointer<Int16>) throws(FormatProblem) {
+    private static func decodeDCFirst(_ reader: inout JPEGBitReader, dc: JPEGHuffmanCode, prediction: inout Int, low: Int,
+                                      _ coefficients: UnsafeMutablePointer<Int16>) throws(FormatProblem) {
         let size = try reader.decode(dc)
         if size != 0 {
             guard size <= 16 else { throw FormatProblem(.malformed, "bad DC coefficient size \(size)") }
             prediction &+= reader.receiveExtend(size)
         }
-        coefficients[0] = Int16(truncatingIfNeeded: prediction << scan.approximationLow)
+        coefficients[0] = Int16(truncatingIfNeeded: prediction << low)
     }
 
     /// The first scan of a band of AC coefficients (T.81 G.1.2.2).
-    private mutating func decodeACFirst(_ reader: inout JPEGBitReader, ac: JPEGHuffmanTable,
-                                        _ coefficients: UnsafeMutablePointer<Int16>) throws(FormatProblem) {
-        if endOfBandRun > 0 {
-            endOfBandRun -= 1
+    private static func decodeACFirst(_ reader: inout JPEGBitReader, ac: JPEGHuffmanCode, scan: JPEGScan,
+                                      endOfBandRun: UnsafeMutablePointer<Int>,
+                                      _ coefficients: UnsafeMutablePointer<Int16>) throws(FormatProblem) {
+        if endOfBandRun.pointee > 0 {
+            endOfBandRun.pointee -= 1
             return
         }
         let low = scan.approximationLow
@@ -280,22 +348,21 @@ struct JPEGScanDecoder {
             } else if run == 15 {
                 k += 16
             } else {
-                endOfBandRun = 1 << run
-                if run != 0 { endOfBandRun += reader.bits(run) }
-                endOfBandRun -= 1
+                endOfBandRun.pointee = (1 << run) + (run != 0 ? reader.bits(run) : 0) - 1
                 break
             }
         }
     }
 
     /// A refinement scan of a band of AC coefficients (T.81 G.1.2.3).
-    private mutating func decodeACRefinement(_ reader: inout JPEGBitReader, ac: JPEGHuffmanTable,
-                                             _ coefficients: UnsafeMutablePointer<Int16>) throws(FormatProblem) {
+    private static func decodeACRefinement(_ reader: inout JPEGBitReader, ac: JPEGHuffmanCode, scan: JPEGScan,
+                                           endOfBandRun: UnsafeMutablePointer<Int>,
+                                           _ coefficients: UnsafeMutablePointer<Int16>) throws(FormatProblem) {
         let plusOne = Int16(truncatingIfNeeded: 1 << scan.approximationLow)
         let minusOne = Int16(truncatingIfNeeded: -1 << scan.approximationLow)
         let end = scan.spectralEnd
         var k = scan.spectralStart
-        if endOfBandRun == 0 {
+        if endOfBandRun.pointee == 0 {
             while k <= end {
                 let symbol = try reader.decode(ac)
                 var run = symbol >> 4
@@ -305,8 +372,7 @@ struct JPEGScanDecoder {
                     // The size of a newly nonzero coefficient is 1 in valid data; libjpeg only warns.
                     newValue = reader.bit() != 0 ? plusOne : minusOne
                 } else if run != 15 {
-                    endOfBandRun = 1 << run
-                    if run != 0 { endOfBandRun += reader.bits(run) }
+                    endOfBandRun.pointee = (1 << run) + (run != 0 ? reader.bits(run) : 0)
                     break
                 }
                 // Skip `run` zero coefficients, refining the nonzero ones passed.
@@ -327,7 +393,7 @@ struct JPEGScanDecoder {
                 k += 1
             }
         }
-        if endOfBandRun > 0 {
+        if endOfBandRun.pointee > 0 {
             while k <= end {
                 let position = jpegZigZag[k]
                 let value = coefficients[position]
@@ -336,7 +402,7 @@ struct JPEGScanDecoder {
                 }
                 k += 1
             }
-            endOfBandRun -= 1
+            endOfBandRun.pointee -= 1
         }
     }
 }
