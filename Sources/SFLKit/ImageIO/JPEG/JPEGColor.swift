@@ -47,7 +47,7 @@ enum JPEGColor {
         let width = frame.width
         let height = frame.height
         let channels = frame.components.count
-        var samples = [UInt16](repeating: 0, count: width * height * channels)
+        let sampleCount = width * height * channels
         let methods = frame.components.map { upsampling(for: $0, frame: frame) }
         // Scratch rows: an upsampled row per component, and column sums.
         let rowCapacity = width + 64
@@ -66,7 +66,9 @@ enum JPEGColor {
         let redFromCr = Int32(fix(1.40200)), blueFromCb = Int32(fix(1.77200))
         let greenFromCb = Int32(-fix(0.34414)), greenFromCr = Int32(-fix(0.71414))
         let half = Int32(oneHalf)
-        samples.withUnsafeMutableBufferPointer { out in
+        // Every sample is written below, so the array is not zeroed first.
+        let samples = [UInt16](unsafeUninitializedCapacity: sampleCount) { out, initialized in
+            initialized = sampleCount
             var rowPointers = [UnsafePointer<UInt8>](repeating: UnsafePointer(rows), count: channels)
             for y in 0..<height {
                 for index in 0..<channels {

@@ -201,11 +201,11 @@ struct JPEGBitReader {
     @inline(__always)
     mutating func decode(_ table: JPEGHuffmanCode) throws(FormatProblem) -> Int {
         if count < 16 { fill() }
-        let entry = table.lookup[Int(truncatingIfNeeded: buffer >> UInt64(64 - JPEGHuffmanTable.lookupBits))]
+        let entry = table.lookup[Int(truncatingIfNeeded: buffer &>> UInt64(64 - JPEGHuffmanTable.lookupBits))]
         if entry != 0 {
-            let length = Int(entry >> 8)
-            buffer <<= UInt64(length)
-            count -= length
+            let length = Int(entry &>> 8)
+            buffer &<<= UInt64(length)
+            count &-= length
             return Int(entry & 0xFF)
         }
         return try decodeLong(table)
@@ -230,9 +230,9 @@ struct JPEGBitReader {
     @inline(__always)
     mutating func bits(_ n: Int) -> Int {
         if count < n { fill() }
-        let value = Int(truncatingIfNeeded: buffer >> UInt64(64 - n))
-        buffer <<= UInt64(n)
-        count -= n
+        let value = Int(truncatingIfNeeded: buffer &>> UInt64(64 &- n))
+        buffer &<<= UInt64(n)
+        count &-= n
         return value
     }
 
@@ -250,7 +250,7 @@ struct JPEGBitReader {
     @inline(__always)
     mutating func receiveExtend(_ n: Int) -> Int {
         let value = bits(n)
-        return value < (1 << (n - 1)) ? value - (1 << n) + 1 : value
+        return value < (1 &<< (n &- 1)) ? value &- (1 &<< n) &+ 1 : value
     }
 
     /// Discards the buffered bits and continues after the restart marker that

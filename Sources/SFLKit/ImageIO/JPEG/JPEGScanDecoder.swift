@@ -258,9 +258,12 @@ struct JPEGScanDecoder {
 
     /// Decodes one block of a sequential scan into `block` (T.81 F.2.2).
     @inline(__always)
-    private static func decodeSequentialBlock(_ reader: inout JPEGBitReader, dc: JPEGHuffmanCode, ac: JPEGHuffmanCode,
+    private static func decodeSequentialBlock(_ readerState: inout JPEGBitReader, dc: JPEGHuffmanCode, ac: JPEGHuffmanCode,
                                               prediction: inout Int, block: UnsafeMutablePointer<Int16>,
                                               zigZag: UnsafePointer<Int>) throws(FormatProblem) {
+        // A local copy keeps the reader's state in registers.
+        var reader = readerState
+        defer { readerState = reader }
         let size = try reader.decode(dc)
         if size != 0 {
             guard size <= 16 else { throw FormatProblem(.malformed, "bad DC coefficient size \(size)") }
@@ -270,15 +273,15 @@ struct JPEGScanDecoder {
         var k = 1
         while k < 64 {
             if reader.count < 16 { reader.fill() }
-            let peek = Int(truncatingIfNeeded: reader.buffer >> UInt64(64 - JPEGHuffmanTable.lookupBits))
+            let peek = Int(truncatingIfNeeded: reader.buffer &>> UInt64(64 - JPEGHuffmanTable.lookupBits))
             let fast = ac.fastAC[peek]
             if fast != 0 {
                 let length = Int(fast & 0xFF)
-                reader.buffer <<= UInt64(length)
-                reader.count -= length
-                k += Int((fast >> 8) & 0xFF)
-                block[zigZag[k]] = Int16(truncatingIfNeeded: fast >> 16)
-                k += 1
+                reader.buffer &<<= UInt64(length)
+                reader.count &-= length
+                k &+= Int((fast &>> 8) & 0xFF)
+                block[zigZag[k]] = Int16(truncatingIfNeeded: fast &>> 16)
+                k &+= 1
                 continue
             }
             let symbol = try reader.decode(ac)
