@@ -19,6 +19,18 @@ func benchmarkJPEGDecoding(folder: URL, options: BenchmarkOptions) throws -> [Be
             pixels += image.width * image.height
         }
     }
-    return [BenchmarkResult(group: "jpeg", name: "decode \(files.count) JPEG files, 1 thread", seconds: time,
-                            note: "\(pixels) pixels, \(contents.map(\.count).reduce(0, +)) bytes, from memory")]
+    var results = [BenchmarkResult(group: "jpeg", name: "decode \(files.count) JPEG files, 1 thread", seconds: time,
+                                   note: "\(pixels) pixels, \(contents.map(\.count).reduce(0, +)) bytes, from memory")]
+    // ImageFolder: reading the files, decoding, orientation; one image per thread.
+    for threads in [1, 2] {
+        var options = ImageFolder.Options()
+        options.threads = threads
+        var loaded = 0
+        let folderTime = try medianSeconds(repeats: max(options.threads, 11)) {
+            loaded = try ImageFolder(url: folder, options: options).entries.count
+        }
+        results.append(BenchmarkResult(group: "jpeg", name: "ImageFolder of \(loaded) JPEG files, \(threads) thread\(threads == 1 ? "" : "s")",
+                                       seconds: folderTime, note: "from disk, orientation applied"))
+    }
+    return results
 }
