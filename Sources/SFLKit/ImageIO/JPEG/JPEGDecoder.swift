@@ -101,13 +101,16 @@ struct JPEGFileDecoder {
         guard bytes[position] == 0xFF else {
             throw FormatProblem(.malformed, String(format: "expected a marker at byte %d, found 0x%02X", position, bytes[position]))
         }
+        let start = position
         while position < bytes.count, bytes[position] == 0xFF { position += 1 }
         guard position < bytes.count else {
             throw FormatProblem(.truncated, "data ends before the end-of-image marker")
         }
         let marker = bytes[position]
         position += 1
-        guard marker != 0 else { throw FormatProblem(.malformed, "stuffed zero byte where a marker was expected") }
+        guard marker != 0 else {
+            throw FormatProblem(.malformed, String(format: "expected a marker at byte %d, found 0xFF 0x00 (not JPEG segment structure)", start))
+        }
         return marker
     }
 
