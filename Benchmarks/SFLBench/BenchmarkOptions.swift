@@ -2,7 +2,7 @@ import Foundation
 
 /// The command line of `sfl-bench`.
 struct BenchmarkOptions {
-    static let allGroups = ["probe", "memory", "conv", "upsample", "log", "losses", "epoch", "decode"]
+    static let allGroups = ["probe", "memory", "conv", "upsample", "log", "losses", "epoch", "decode", "jpeg"]
 
     var groups = Set(allGroups)
     var images = 70
@@ -35,7 +35,8 @@ struct BenchmarkOptions {
       --layers L        convolutions of the conv group: any of conv1,conv2,conv3,conv4 (default: all)
       --loss L          epoch losses: pl, sfl (pixel loss + SFL) or pl,sfl (default)
       --parallelism P   epoch parallelism: across, within or across,within (default)
-      --data DIR        folder of PNG files for the decode benchmark (default ../shared/data/pf-willow if present)
+      --data DIR        folder of PNG files for the decode benchmark (default ../shared/data/pf-willow if present);
+                        the jpeg group decodes ../shared/data/pf-willow-jpeg
       --json            print one JSON object instead of a table
       --help            this text
     Every figure is the median of the repetitions, in a release build; report them as ratios.

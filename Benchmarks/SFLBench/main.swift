@@ -76,6 +76,13 @@ func runBenchmarks(options: BenchmarkOptions) throws -> [BenchmarkResult] {
             print("decode: skipped (no ../shared/data/pf-willow beside the repository; pass --data DIR)")
         }
     }
+    if options.groups.contains("jpeg") {
+        if FileManager.default.fileExists(atPath: defaultJPEGFolder.path) {
+            add(try benchmarkJPEGDecoding(folder: defaultJPEGFolder, options: options))
+        } else if !options.json {
+            print("jpeg: skipped (no ../shared/data/pf-willow-jpeg beside the repository)")
+        }
+    }
     if options.groups.contains("epoch") { add(try benchmarkEpochs(options: options)) }
     return results
 }

@@ -43,7 +43,7 @@ public enum ExperimentCommandLine {
         plots, reconstructions, checkpoints and summary.md to the output folder.
 
         Data
-          --data DIR              folder of PNG/PPM/PGM images (default: \(defaults.imageCount!) built-in synthetic images)
+          --data DIR              folder of PNG/PPM/PGM/JPEG images (default: \(defaults.imageCount!) built-in synthetic images)
           --size N                longest side in pixels (default \(ExperimentSettings.defaultBuiltInLongestSide) built-in, \(ExperimentSettings.defaultPhotographLongestSide) with --data)
           --images N              number of images (default \(defaults.imageCount!) built-in, every image with --data)
         Training

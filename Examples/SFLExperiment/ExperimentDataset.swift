@@ -57,7 +57,7 @@ public struct ExperimentDataset: Sendable {
                                  origin: "\(count) built-in synthetic images (SyntheticImages, seed \(seed)), longest side \(longestSide) px")
     }
 
-    /// The images of a folder (PNG, PPM, PGM, in file-name order), the first
+    /// The images of a folder (PNG, PPM, PGM, JPEG, in file-name order), the first
     /// `maxCount` that read, each resized to `longestSide`. Files that cannot
     /// be read are listed in ``failures``; the others still load.
     ///
@@ -72,7 +72,7 @@ public struct ExperimentDataset: Sendable {
         }
         let failures = loaded.failures.map(\.description)
         guard !loaded.entries.isEmpty else {
-            if failures.isEmpty { throw ExperimentError("\(url.path): holds no PNG, PPM or PGM image") }
+            if failures.isEmpty { throw ExperimentError("\(url.path): holds no PNG, PPM, PGM or JPEG image") }
             throw ExperimentError("\(url.path): no image could be read:\n" + failures.map { "  \($0)" }.joined(separator: "\n"))
         }
         let sizes = Set(loaded.images.map { "\($0.width)×\($0.height)" }).sorted()

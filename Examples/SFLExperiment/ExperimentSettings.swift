@@ -52,7 +52,7 @@ public struct ExperimentSettings: Equatable, Sendable {
     /// The data folder `--paper` uses when none is given.
     public static let paperDataFolder = "../shared/data/pf-willow"
 
-    /// A folder of PNG/PPM/PGM images; nil for the built-in synthetic images.
+    /// A folder of PNG/PPM/PGM/JPEG images; nil for the built-in synthetic images.
     public var dataFolder: String?
     /// The longest side of every image, in pixels (photographs are resized to it).
     public var longestSide = defaultBuiltInLongestSide

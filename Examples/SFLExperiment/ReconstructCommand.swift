@@ -33,7 +33,7 @@ public enum ReconstructCommandLine {
         it could not read.
 
           --checkpoint FILE       a checkpoint written by sfl-example (it records the model's architecture)
-          --data DIR              folder of PNG/PPM/PGM images
+          --data DIR              folder of PNG/JPEG/PPM/PGM images
           --size N                longest side in pixels (default: the size the checkpoint was trained at)
           --out DIR               output folder (default out/reconstruct)
           --threads N             compute threads (default: all \(ComputeThreads.available) processors)

@@ -31,6 +31,11 @@ public func fuzzTest(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let image = try? PPM.decode(bytes, name: "fuzz", limits: limits), image.channels != 2 {
         precondition(try! PPM.decode(PPM.encode(image), name: "re-encoded") == image, "PPM re-encode mismatch")
     }
+    if let image = try? JPEGDecoder.decode(bytes, name: "fuzz", limits: limits) {
+        precondition(image.samples.count == image.width * image.height * image.channels, "JPEG sample count")
+        precondition(image.samples.allSatisfy { $0 <= 255 }, "JPEG sample above 255")
+    }
+    _ = JPEGDecoder.orientation(of: bytes)
     _ = try? Zlib.decompress(bytes, limit: 1 << 24)
     return 0
 }

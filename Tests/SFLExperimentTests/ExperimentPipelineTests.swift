@@ -160,7 +160,7 @@ import SFLKit
             do { _ = try ExperimentDataset.load(folder: path, maxCount: nil, longestSide: 16); return "no error" } catch { return error.description }
         }
         #expect(problem(folder.appendingPathComponent("missing").path).contains("missing"))
-        #expect(problem(folder.path) == "\(folder.path): holds no PNG, PPM or PGM image")
+        #expect(problem(folder.path) == "\(folder.path): holds no PNG, PPM, PGM or JPEG image")
         try Data("not a png".utf8).write(to: folder.appendingPathComponent("broken.png"))
         let allFailed = problem(folder.path)
         #expect(allFailed.hasPrefix("\(folder.path): no image could be read:") && allFailed.contains("broken.png"))

@@ -6,12 +6,15 @@ public enum ImageFileFormat: String, Sendable, CaseIterable {
     case png
     /// Binary PGM (`P5`) or PPM (`P6`).
     case ppm
+    /// JPEG (read only; see ``JPEGDecoder``).
+    case jpeg
 
-    /// The format for a file name extension (`png`; `ppm` or `pgm`), case-insensitive.
+    /// The format for a file name extension (`png`; `ppm` or `pgm`; `jpg` or `jpeg`), case-insensitive.
     public init?(pathExtension: String) {
         switch pathExtension.lowercased() {
         case "png": self = .png
         case "ppm", "pgm": self = .ppm
+        case "jpg", "jpeg": self = .jpeg
         default: return nil
         }
     }
@@ -22,6 +25,8 @@ public enum ImageFileFormat: String, Sendable, CaseIterable {
             self = .png
         } else if bytes.count >= 2, bytes[0] == UInt8(ascii: "P"), bytes[1] == UInt8(ascii: "5") || bytes[1] == UInt8(ascii: "6") {
             self = .ppm
+        } else if bytes.starts(with: JPEGDecoder.signature) {
+            self = .jpeg
         } else {
             return nil
         }
@@ -29,7 +34,11 @@ public enum ImageFileFormat: String, Sendable, CaseIterable {
 }
 
 extension Image {
-    /// Decodes a PNG, PGM or PPM file held in memory, recognised by its signature.
+    /// Decodes a PNG, PGM, PPM or JPEG file held in memory, recognised by its signature.
+    ///
+    /// JPEG pixels are returned as stored: an EXIF orientation is not applied
+    /// (see ``JPEGDecoder/decodeWithOrientation(_:name:limits:)`` and
+    /// ``Image/applyingOrientation(_:)``).
     ///
     /// - Parameters:
     ///   - data: the whole file.
@@ -39,12 +48,15 @@ extension Image {
         switch ImageFileFormat(sniffing: data) {
         case .png: self = try PNGDecoder.decode(data, name: name, limits: limits)
         case .ppm: self = try PPM.decode(data, name: name, limits: limits)
+        case .jpeg: self = try JPEGDecoder.decode(data, name: name, limits: limits)
         case nil:
-            throw ImageIOError(source: name, kind: .badSignature, problem: "not a PNG, PGM or PPM file (unknown signature)")
+            throw ImageIOError(source: name, kind: .badSignature, problem: "not a PNG, PGM or PPM file, nor a JPEG (unknown signature)")
         }
     }
 
-    /// Reads a PNG, PGM or PPM file, recognised by its signature; errors name its path.
+    /// Reads a PNG, PGM, PPM or JPEG file, recognised by its signature; errors name its path.
+    ///
+    /// JPEG pixels are returned as stored (no EXIF orientation applied).
     public init(contentsOf url: URL, limits: ImageDecodingLimits = .default) throws(ImageIOError) {
         try self.init(decoding: try readFile(url), name: url.path, limits: limits)
     }
@@ -57,6 +69,9 @@ extension Image {
         switch ImageFileFormat(pathExtension: url.pathExtension) {
         case .png: try PNGEncoder.write(self, to: url)
         case .ppm: try PPM.write(self, to: url)
+        case .jpeg:
+            throw ImageIOError(source: url.path, kind: .unrepresentable,
+                               problem: "writing JPEG is not supported (use .png, .ppm or .pgm)")
         case nil:
             throw ImageIOError(source: url.path, kind: .unrepresentable,
                                problem: "unknown image file extension \"\(url.pathExtension)\" (use .png, .ppm or .pgm)")

@@ -1,11 +1,16 @@
 import Foundation
 
-/// A dataset of the PNG, PGM and PPM images in one folder.
+/// A dataset of the PNG, PGM, PPM and JPEG images in one folder.
 ///
 /// Files are taken in a fixed order (sorted by file name, by Unicode scalar
 /// values), so the same folder always gives the same dataset. Files that
 /// cannot be read are reported in ``failures`` and the others still load.
-/// Subfolders and hidden files are ignored.
+/// Subfolders and hidden files are ignored. Images are decoded on up to
+/// ``Options/threads`` threads at once, one image per thread; the result does
+/// not depend on the number of threads.
+///
+/// A JPEG's EXIF orientation is applied by default, so photographs taken
+/// with the camera held upright load upright (``Options/applyOrientation``).
 public struct ImageFolder: Sendable {
     /// How to load the images.
     public struct Options: Sendable, Equatable {
@@ -22,6 +27,11 @@ public struct ImageFolder: Sendable {
         public var convertGreyToRGB: Bool
         /// Bounds on each image's size.
         public var limits: ImageDecodingLimits
+        /// Turn each JPEG as its EXIF orientation says (see ``ImageOrientation``);
+        /// false keeps the pixels in stored order, as ``Image/init(contentsOf:limits:)`` returns them.
+        public var applyOrientation: Bool = true
+        /// How many images are decoded at once (each on its own thread).
+        public var threads: Int = 2
 
         /// Creates options; by default every image loads at its own size, alpha
         /// is composited over white and grey becomes RGB (3 channels throughout).
@@ -52,8 +62,8 @@ public struct ImageFolder: Sendable {
     /// The files that could not be read, in order, each naming the file and the problem.
     public let failures: [ImageIOError]
 
-    /// The file extensions loaded, lower case.
-    public static let extensions: Set<String> = ["png", "ppm", "pgm"]
+    /// The file extensions loaded, lower case (any case matches).
+    public static let extensions: Set<String> = ["png", "ppm", "pgm", "jpg", "jpeg"]
 
     /// Loads the images of `url` as `options` say.
     ///
@@ -68,25 +78,64 @@ public struct ImageFolder: Sendable {
         let candidates = names
             .filter { !$0.hasPrefix(".") && Self.extensions.contains(($0 as NSString).pathExtension.lowercased()) }
             .sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+        let files = candidates.filter { name in
+            var isDirectory: ObjCBool = false
+            let path = url.appendingPathComponent(name).path
+            return !(FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue)
+        }
         var entries: [Entry] = []
         var failures: [ImageIOError] = []
-        for name in candidates {
-            if let maxCount = options.maxCount, entries.count >= maxCount { break }
-            let file = url.appendingPathComponent(name)
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), isDirectory.boolValue { continue }
-            do {
-                var image = try Image(contentsOf: file, limits: options.limits).applying(options.alpha)
-                if options.convertGreyToRGB { image = image.convertingGreyToRGB() }
-                if let side = options.longestSide { image = image.resized(longestSide: side, filter: options.filter) }
-                entries.append(Entry(name: name, image: image))
-            } catch {
-                failures.append(error)
+        // Decode in batches of at most the images still wanted, so that no file
+        // after the last image needed is opened; each batch in parallel.
+        var next = 0
+        while next < files.count {
+            let wanted = options.maxCount.map { $0 - entries.count } ?? files.count
+            if wanted <= 0 { break }
+            let batch = Array(files[next..<min(files.count, next + wanted)])
+            next += batch.count
+            for (name, result) in zip(batch, Self.load(batch, in: url, options: options)) {
+                switch result {
+                case .success(let image): entries.append(Entry(name: name, image: image))
+                case .failure(let error): failures.append(error)
+                }
             }
         }
         self.url = url
         self.entries = entries
         self.failures = failures
+    }
+
+    /// Loads `names` in `folder`, `options.threads` at a time; results in the order of `names`.
+    static func load(_ names: [String], in folder: URL, options: Options) -> [Result<Image, ImageIOError>] {
+        let results = UnsafeMutablePointer<Result<Image, ImageIOError>?>.allocate(capacity: names.count)
+        results.initialize(repeating: nil, count: names.count)
+        defer {
+            results.deinitialize(count: names.count)
+            results.deallocate()
+        }
+        let slots = SendablePointer(results)
+        Parallel.forEachBlock(names.count, threads: max(1, options.threads)) { index in
+            slots.base[index] = Result { () throws(ImageIOError) -> Image in
+                try loadImage(folder.appendingPathComponent(names[index]), options: options)
+            }
+        }
+        return (0..<names.count).map { results[$0]! }
+    }
+
+    /// Decodes one file and converts it as `options` say.
+    static func loadImage(_ file: URL, options: Options) throws(ImageIOError) -> Image {
+        let data = try readFile(file)
+        var image: Image
+        if ImageFileFormat(sniffing: data) == .jpeg {
+            let decoded = try JPEGDecoder.decodeWithOrientation(data, name: file.path, limits: options.limits)
+            image = options.applyOrientation ? decoded.image.applyingOrientation(decoded.orientation) : decoded.image
+        } else {
+            image = try Image(decoding: data, name: file.path, limits: options.limits)
+        }
+        image = image.applying(options.alpha)
+        if options.convertGreyToRGB { image = image.convertingGreyToRGB() }
+        if let side = options.longestSide { image = image.resized(longestSide: side, filter: options.filter) }
+        return image
     }
 
     /// The images, in order.
