@@ -139,7 +139,7 @@ public struct Checkpoint<Scalar: TensorScalar>: Sendable {
                 }
             }
         }
-        try target.load(model, source: source)   // checks every name and shape before changing anything
+        try target.loadParameters(model, source: source)   // checks every name and shape before changing anything
         if let targetOptimizer, let optimizer { targetOptimizer.state = optimizer.state }
     }
 

@@ -63,7 +63,7 @@ extension ConfiguredModel {
         }
         var generator = SeededGenerator(seed: 0)   // every parameter is replaced below
         self.init(configuration: configuration, using: &generator)
-        try load(checkpoint.model, source: source)
+        try loadParameters(checkpoint.model, source: source)
     }
 
     /// Reads a checkpoint file, rebuilds the model it describes and loads its parameters.

@@ -73,7 +73,7 @@ extension Layer {
     /// - Throws: ``CheckpointError`` naming the first missing, extra or
     ///   misshaped parameter.
     @discardableResult
-    public func load(_ state: ModelState<Scalar>, strict: Bool = true,
+    public func loadParameters(_ state: ModelState<Scalar>, strict: Bool = true,
                      source: String = "model state") throws(CheckpointError) -> (missing: [String], unexpected: [String]) {
         let expected = namedParameters
         let expectedNames = Set(expected.map(\.name))
@@ -96,15 +96,17 @@ extension Layer {
         return (missing, unexpected)
     }
 
-    /// Writes this model's parameters alone to `url`, atomically (see ``ModelState``).
+    /// Writes this model's parameters alone to `url`, atomically (see
+    /// ``ModelState``); the architecture of a ``ConfiguredModel`` is recorded
+    /// too, so it can be rebuilt from the file.
     public func saveParameters(to url: URL) throws(CheckpointError) {
-        try parameterState.write(to: url)
+        try Checkpoint(model: self).write(to: url)
     }
 
     /// Loads parameters from a weights or checkpoint file into this model,
-    /// matched by name (see ``load(_:strict:source:)``).
+    /// matched by name (see ``loadParameters(_:strict:source:)``).
     @discardableResult
     public func loadParameters(from url: URL, strict: Bool = true) throws(CheckpointError) -> (missing: [String], unexpected: [String]) {
-        try load(ModelState(contentsOf: url), strict: strict, source: url.path)
+        try loadParameters(ModelState(contentsOf: url), strict: strict, source: url.path)
     }
 }

@@ -57,12 +57,23 @@ public struct FolderReconstruction: Sendable {
     }
 
     /// The file each reconstruction is written to, relative to the output
-    /// folder: `reconstructions/<name without extension>.png`, or
-    /// `reconstructions/<name>.png` where two names would otherwise clash.
-    public var reconstructionFiles: [String] {
-        let stems = entries.map { ($0.metrics.name as NSString).deletingPathExtension }
-        return zip(entries, stems).map { entry, stem in
-            "reconstructions/" + (stems.filter { $0 == stem }.count > 1 ? entry.metrics.name : stem) + ".png"
+    /// folder: `reconstructions/<name without extension>.png`; where that
+    /// would clash with an earlier image's file (compared without regard to
+    /// case, as on case-insensitive disks), `-2`, `-3`, … is added to the stem.
+    public var reconstructionFiles: [String] { Self.reconstructionFiles(for: entries.map(\.metrics.name)) }
+
+    /// The reconstruction files of images named `names`, in order.
+    static func reconstructionFiles(for names: [String]) -> [String] {
+        var used = Set<String>()
+        return names.map { name in
+            let stem = (name as NSString).deletingPathExtension
+            var candidate = stem, suffix = 1
+            while used.contains(candidate.lowercased()) {
+                suffix += 1
+                candidate = "\(stem)-\(suffix)"
+            }
+            used.insert(candidate.lowercased())
+            return "reconstructions/\(candidate).png"
         }
     }
 

@@ -39,7 +39,7 @@ public final class FullBatchTrainer<Model: Layer> {
     /// The training images, each `[1, C, H, W]`.
     public var images: [Tensor<Scalar>] { batches.images }
     /// The number of updates applied so far.
-    public var epoch: Int { trainer.step }
+    public var epoch: Int { trainer.updateCount }
     /// How the threads are used: images across threads (the default), or one image at a time.
     public var parallelism: BatchParallelism {
         get { trainer.parallelism }

@@ -57,6 +57,13 @@ public final class Trainer<Model: Layer, Batch: TrainingBatch> {
     public typealias Scalar = Model.Scalar
     /// Computes the loss of `batch` (a scalar tensor to minimise) and may
     /// record named metrics; the trainer records the loss itself as `"loss"`.
+    ///
+    /// The loss must be the *mean* over the batch's examples (as
+    /// ``PixelLoss`` and ``SpatialFrequencyLoss`` are), since the parts of
+    /// an update are weighted by their example counts. With
+    /// ``BatchParallelism/acrossParts`` it runs on several threads at once:
+    /// it must not mutate captured state (draw random augmentations from a
+    /// generator seeded by the batch, not from a shared one).
     public typealias Objective = (_ model: Model, _ batch: Batch, _ metrics: inout TrainingMetrics) -> Tensor<Scalar>
 
     /// The model being trained.
@@ -67,8 +74,8 @@ public final class Trainer<Model: Layer, Batch: TrainingBatch> {
     public let objective: Objective
     /// How the threads are used when an update has several parts.
     public var parallelism: BatchParallelism
-    /// The number of updates applied so far (the optimizer's step).
-    public var step: Int { optimizer.state.step }
+    /// The number of updates applied so far (the optimizer's step count).
+    public var updateCount: Int { optimizer.state.step }
 
     /// Creates a trainer with an objective that records metrics.
     public init(model: Model, optimizer: any Optimizer<Scalar>, parallelism: BatchParallelism = .acrossParts,
@@ -105,6 +112,11 @@ public final class Trainer<Model: Layer, Batch: TrainingBatch> {
         } else {
             for index in parts.indices { results[index] = evaluate(parts[index], parameters: parameters.map(\.value)) }
         }
+        let names = parameters.map(\.name)
+        if parts.count == 1 {   // one part: its own loss and gradients, not rescaled by its example count
+            let result = results.all[0]
+            return (result.metrics, Dictionary(uniqueKeysWithValues: zip(names, result.gradients)))
+        }
         let weights = parts.map { Double($0.exampleCount) }
         let metrics = TrainingMetrics.weightedMean(zip(results.all.map(\.metrics), weights).map { ($0, $1) })
         let total = weights.reduce(0, +)
@@ -116,7 +128,7 @@ public final class Trainer<Model: Layer, Batch: TrainingBatch> {
                 return terms.dropFirst().reduce(terms[0], +) * Scalar(1 / total)
             }
         }
-        return (metrics, Dictionary(uniqueKeysWithValues: zip(parameters.map(\.name), gradients)))
+        return (metrics, Dictionary(uniqueKeysWithValues: zip(names, gradients)))
     }
 
     /// One update from one batch; returns the metrics evaluated before it.
@@ -138,11 +150,11 @@ public final class Trainer<Model: Layer, Batch: TrainingBatch> {
         let (metrics, gradients) = metricsAndGradients(parts)
         let loss = metrics["loss"] ?? .nan
         guard loss.isFinite else {
-            throw TrainingError(step: step + 1, metrics: metrics, problem: "the loss is not finite (\(metrics)); no update was applied")
+            throw TrainingError(step: updateCount + 1, metrics: metrics, problem: "the loss is not finite (\(metrics)); no update was applied")
         }
         for (name, _) in model.namedParameters {
             if let gradient = gradients[name], !gradient.allFinite {
-                throw TrainingError(step: step + 1, metrics: metrics,
+                throw TrainingError(step: updateCount + 1, metrics: metrics,
                                     problem: "the gradient of '\(name)' is not finite (loss \(loss)); no update was applied")
             }
         }
@@ -156,6 +168,7 @@ public final class Trainer<Model: Layer, Batch: TrainingBatch> {
     ///
     /// - Throws: ``TrainingError`` at the first non-finite step; the updates
     ///   before it stay applied.
+    /// - Precondition: at least one update.
     @discardableResult
     public func train(on updates: some Sequence<[Batch]>) throws(TrainingError) -> TrainingMetrics {
         var recorded: [(metrics: TrainingMetrics, weight: Double)] = []
@@ -163,6 +176,7 @@ public final class Trainer<Model: Layer, Batch: TrainingBatch> {
             let metrics = try step(parts)
             recorded.append((metrics, Double(parts.map(\.exampleCount).reduce(0, +))))
         }
+        check(!recorded.isEmpty, "Trainer.train(on:): no updates (an empty sequence of batches)")
         return TrainingMetrics.weightedMean(recorded)
     }
 
@@ -177,6 +191,7 @@ public final class Trainer<Model: Layer, Batch: TrainingBatch> {
             parts.map { part in
                 var metrics = TrainingMetrics()
                 let loss = objective(model, part, &metrics)
+                check(loss.scalarCount == 1, "Trainer.evaluate: the objective must return one value, got a tensor of shape \(loss.shape)")
                 return Self.leadingLoss(loss, metrics)
             }
         }

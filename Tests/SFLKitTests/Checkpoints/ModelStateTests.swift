@@ -38,7 +38,7 @@ import SFLKit
         let before = model.parameters.map(\.scalars)
         let state = model.parameterState
         func problem(_ parameters: [(name: String, value: Tensor<Float>)]) -> String {
-            do { try model.load(ModelState(parameters: parameters), source: "w.ckpt"); return "no error" } catch { return error.description }
+            do { try model.loadParameters(ModelState(parameters: parameters), source: "w.ckpt"); return "no error" } catch { return error.description }
         }
         #expect(problem(Array(state.parameters.dropLast())).hasPrefix("w.ckpt: has no parameter '2.bias'"))
         #expect(problem(state.parameters + [("3.weight", Tensor(zeros: [1]))]) == "w.ckpt: holds parameter '3.weight', which the model does not have")
@@ -49,7 +49,7 @@ import SFLKit
 
         // Non-strict: loads what matches and reports the rest.
         let partial = ModelState<Float>(parameters: [("0.weight", Tensor(zeros: [8, 3, 3, 3])), ("head.weight", Tensor(zeros: [2]))])
-        let report = try model.load(partial, strict: false)
+        let report = try model.loadParameters(partial, strict: false)
         #expect(report.missing == ["0.bias", "2.weight", "2.bias"] && report.unexpected == ["head.weight"])
         #expect(model.parameters[0].scalars.allSatisfy { $0 == 0 } && model.parameters[2].scalars == before[2])
     }
@@ -68,6 +68,12 @@ import SFLKit
         #expect(rebuilt.configuration == configuration)
         let image = SyntheticImages.make(count: 1, height: 9, width: 13)[0] as Tensor<Float>
         #expect(rebuilt(image).scalars == model(image).scalars)
+
+        // The weights alone of a configured model record its architecture too.
+        let saved = Self.temporaryFile("ae-weights.ckpt")
+        defer { try? FileManager.default.removeItem(at: saved) }
+        try model.saveParameters(to: saved)
+        #expect(try ConvolutionalAutoencoder<Float>(contentsOf: saved).configuration == configuration)
 
         // A weights file without an architecture cannot rebuild a model, and says so.
         let weights = Self.temporaryFile("plain.ckpt")

@@ -38,7 +38,7 @@ import SFLKit
         defer { try? FileManager.default.removeItem(at: weights) }
 
         #expect(x.gradient!.scalars == [2, 4, 6, 8, 10, 12])
-        #expect(trainer.step == 10)
+        #expect(trainer.updateCount == 10)
         #expect(try ModelState<Float>(contentsOf: weights).names == model.namedParameters.map(\.name))
         #expect(report.passed)
     }
