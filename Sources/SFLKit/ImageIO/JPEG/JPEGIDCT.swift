@@ -55,52 +55,18 @@ enum JPEGIDCT {
                 for row in 0..<8 { workspace[row * 8 + column] = dc }
                 continue
             }
-            // Even part.
-            var z2 = Int32(c[16]) &* q[16]
-            var z3 = Int32(c[48]) &* q[48]
-            var z1 = (z2 &+ z3) &* fix0_541196100
-            var tmp2 = z1 &+ z3 &* (-fix1_847759065)
-            var tmp3 = z1 &+ z2 &* fix0_765366865
-            z2 = Int32(c[0]) &* q[0]
-            z3 = Int32(c[32]) &* q[32]
-            var tmp0 = (z2 &+ z3) &<< constBits
-            var tmp1 = (z2 &- z3) &<< constBits
-            let tmp10 = tmp0 &+ tmp3
-            let tmp13 = tmp0 &- tmp3
-            let tmp11 = tmp1 &+ tmp2
-            let tmp12 = tmp1 &- tmp2
-            // Odd part.
-            tmp0 = Int32(c[56]) &* q[56]
-            tmp1 = Int32(c[40]) &* q[40]
-            tmp2 = Int32(c[24]) &* q[24]
-            tmp3 = Int32(c[8]) &* q[8]
-            z1 = tmp0 &+ tmp3
-            z2 = tmp1 &+ tmp2
-            z3 = tmp0 &+ tmp2
-            var z4 = tmp1 &+ tmp3
-            let z5 = (z3 &+ z4) &* fix1_175875602
-            tmp0 = tmp0 &* fix0_298631336
-            tmp1 = tmp1 &* fix2_053119869
-            tmp2 = tmp2 &* fix3_072711026
-            tmp3 = tmp3 &* fix1_501321110
-            z1 = z1 &* (-fix0_899976223)
-            z2 = z2 &* (-fix2_562915447)
-            z3 = z3 &* (-fix1_961570560) &+ z5
-            z4 = z4 &* (-fix0_390180644) &+ z5
-            tmp0 = tmp0 &+ z1 &+ z3
-            tmp1 = tmp1 &+ z2 &+ z4
-            tmp2 = tmp2 &+ z2 &+ z3
-            tmp3 = tmp3 &+ z1 &+ z4
+            let even = evenPart(Int32(c[0]) &* q[0], Int32(c[16]) &* q[16], Int32(c[32]) &* q[32], Int32(c[48]) &* q[48])
+            let odd = oddPart(Int32(c[8]) &* q[8], Int32(c[24]) &* q[24], Int32(c[40]) &* q[40], Int32(c[56]) &* q[56])
             let shift = constBits - pass1Bits
             let round: Int32 = 1 &<< (shift - 1)
-            workspace[column] = (tmp10 &+ tmp3 &+ round) &>> shift
-            workspace[56 + column] = (tmp10 &- tmp3 &+ round) &>> shift
-            workspace[8 + column] = (tmp11 &+ tmp2 &+ round) &>> shift
-            workspace[48 + column] = (tmp11 &- tmp2 &+ round) &>> shift
-            workspace[16 + column] = (tmp12 &+ tmp1 &+ round) &>> shift
-            workspace[40 + column] = (tmp12 &- tmp1 &+ round) &>> shift
-            workspace[24 + column] = (tmp13 &+ tmp0 &+ round) &>> shift
-            workspace[32 + column] = (tmp13 &- tmp0 &+ round) &>> shift
+            workspace[column] = (even.0 &+ odd.3 &+ round) &>> shift
+            workspace[56 + column] = (even.0 &- odd.3 &+ round) &>> shift
+            workspace[8 + column] = (even.1 &+ odd.2 &+ round) &>> shift
+            workspace[48 + column] = (even.1 &- odd.2 &+ round) &>> shift
+            workspace[16 + column] = (even.2 &+ odd.1 &+ round) &>> shift
+            workspace[40 + column] = (even.2 &- odd.1 &+ round) &>> shift
+            workspace[24 + column] = (even.3 &+ odd.0 &+ round) &>> shift
+            workspace[32 + column] = (even.3 &- odd.0 &+ round) &>> shift
         }
         // Pass 2: rows, from the workspace to the output samples.
         let shift = constBits + pass1Bits + 3
@@ -113,49 +79,50 @@ enum JPEGIDCT {
                 for x in 0..<8 { out[x] = value }
                 continue
             }
-            // Even part.
-            var z2 = w[2]
-            var z3 = w[6]
-            var z1 = (z2 &+ z3) &* fix0_541196100
-            var tmp2 = z1 &+ z3 &* (-fix1_847759065)
-            var tmp3 = z1 &+ z2 &* fix0_765366865
-            var tmp0 = (w[0] &+ w[4]) &<< constBits
-            var tmp1 = (w[0] &- w[4]) &<< constBits
-            let tmp10 = tmp0 &+ tmp3
-            let tmp13 = tmp0 &- tmp3
-            let tmp11 = tmp1 &+ tmp2
-            let tmp12 = tmp1 &- tmp2
-            // Odd part.
-            tmp0 = w[7]
-            tmp1 = w[5]
-            tmp2 = w[3]
-            tmp3 = w[1]
-            z1 = tmp0 &+ tmp3
-            z2 = tmp1 &+ tmp2
-            z3 = tmp0 &+ tmp2
-            var z4 = tmp1 &+ tmp3
-            let z5 = (z3 &+ z4) &* fix1_175875602
-            tmp0 = tmp0 &* fix0_298631336
-            tmp1 = tmp1 &* fix2_053119869
-            tmp2 = tmp2 &* fix3_072711026
-            tmp3 = tmp3 &* fix1_501321110
-            z1 = z1 &* (-fix0_899976223)
-            z2 = z2 &* (-fix2_562915447)
-            z3 = z3 &* (-fix1_961570560) &+ z5
-            z4 = z4 &* (-fix0_390180644) &+ z5
-            tmp0 = tmp0 &+ z1 &+ z3
-            tmp1 = tmp1 &+ z2 &+ z4
-            tmp2 = tmp2 &+ z2 &+ z3
-            tmp3 = tmp3 &+ z1 &+ z4
-            out[0] = limit[Int(((tmp10 &+ tmp3 &+ round) &>> shift) & 1023)]
-            out[7] = limit[Int(((tmp10 &- tmp3 &+ round) &>> shift) & 1023)]
-            out[1] = limit[Int(((tmp11 &+ tmp2 &+ round) &>> shift) & 1023)]
-            out[6] = limit[Int(((tmp11 &- tmp2 &+ round) &>> shift) & 1023)]
-            out[2] = limit[Int(((tmp12 &+ tmp1 &+ round) &>> shift) & 1023)]
-            out[5] = limit[Int(((tmp12 &- tmp1 &+ round) &>> shift) & 1023)]
-            out[3] = limit[Int(((tmp13 &+ tmp0 &+ round) &>> shift) & 1023)]
-            out[4] = limit[Int(((tmp13 &- tmp0 &+ round) &>> shift) & 1023)]
+            let even = evenPart(w[0], w[2], w[4], w[6])
+            let odd = oddPart(w[1], w[3], w[5], w[7])
+            out[0] = limit[Int(((even.0 &+ odd.3 &+ round) &>> shift) & 1023)]
+            out[7] = limit[Int(((even.0 &- odd.3 &+ round) &>> shift) & 1023)]
+            out[1] = limit[Int(((even.1 &+ odd.2 &+ round) &>> shift) & 1023)]
+            out[6] = limit[Int(((even.1 &- odd.2 &+ round) &>> shift) & 1023)]
+            out[2] = limit[Int(((even.2 &+ odd.1 &+ round) &>> shift) & 1023)]
+            out[5] = limit[Int(((even.2 &- odd.1 &+ round) &>> shift) & 1023)]
+            out[3] = limit[Int(((even.3 &+ odd.0 &+ round) &>> shift) & 1023)]
+            out[4] = limit[Int(((even.3 &- odd.0 &+ round) &>> shift) & 1023)]
         }
+    }
+
+    /// The even part of one 8-point pass from inputs 0, 2, 4 and 6:
+    /// `(tmp10, tmp11, tmp12, tmp13)`, scaled by 2¹³.
+    @inline(__always)
+    static func evenPart(_ d0: Int32, _ d2: Int32, _ d4: Int32, _ d6: Int32) -> (Int32, Int32, Int32, Int32) {
+        let z1 = (d2 &+ d6) &* fix0_541196100
+        let tmp2 = z1 &+ d6 &* (-fix1_847759065)
+        let tmp3 = z1 &+ d2 &* fix0_765366865
+        let tmp0 = (d0 &+ d4) &<< constBits
+        let tmp1 = (d0 &- d4) &<< constBits
+        return (tmp0 &+ tmp3, tmp1 &+ tmp2, tmp1 &- tmp2, tmp0 &- tmp3)
+    }
+
+    /// The odd part of one 8-point pass from inputs 1, 3, 5 and 7:
+    /// `(tmp0, tmp1, tmp2, tmp3)`, scaled by 2¹³.
+    @inline(__always)
+    static func oddPart(_ d1: Int32, _ d3: Int32, _ d5: Int32, _ d7: Int32) -> (Int32, Int32, Int32, Int32) {
+        var tmp0 = d7, tmp1 = d5, tmp2 = d3, tmp3 = d1
+        var z1 = tmp0 &+ tmp3
+        var z2 = tmp1 &+ tmp2
+        var z3 = tmp0 &+ tmp2
+        var z4 = tmp1 &+ tmp3
+        let z5 = (z3 &+ z4) &* fix1_175875602
+        tmp0 = tmp0 &* fix0_298631336
+        tmp1 = tmp1 &* fix2_053119869
+        tmp2 = tmp2 &* fix3_072711026
+        tmp3 = tmp3 &* fix1_501321110
+        z1 = z1 &* (-fix0_899976223)
+        z2 = z2 &* (-fix2_562915447)
+        z3 = z3 &* (-fix1_961570560) &+ z5
+        z4 = z4 &* (-fix0_390180644) &+ z5
+        return (tmp0 &+ z1 &+ z3, tmp1 &+ z2 &+ z4, tmp2 &+ z2 &+ z3, tmp3 &+ z1 &+ z4)
     }
 
     /// The 8×8 samples of a block whose only nonzero coefficient is the DC one.
