@@ -135,5 +135,5 @@ public func reconstruct(_ settings: ReconstructSettings) throws(ExperimentError)
         throw ExperimentError("cannot write the output: \(error)")
     }
     return ReconstructOutcome(result: result, longestSide: longestSide,
-                              summary: ReconstructionMetrics.csvHeader(sigmas: sigmas) + "\n" + mean.csvRow)
+                              summary: ReconstructionMetrics.csvHeader(sigmas: sigmas, channelCount: mean.channelMeanErrors.count) + "\n" + mean.csvRow)
 }

@@ -51,7 +51,7 @@ import SFLKit
         #expect(outcome.result.entries.map(\.metrics.name) == ["synthetic-01.png", "synthetic-02.png", "synthetic-03.png"])
         #expect(outcome.result.failures.map(\.source) == [data.appendingPathComponent("broken.png").path])
         let csv = try String(contentsOf: root.appendingPathComponent("eval/metrics.csv"), encoding: .utf8).split(separator: "\n")
-        #expect(csv.first == "name,width,height,E_PL,SFL_sigma0.8,SFL_sigma1.6,SFL_sigma3.2,PSNR_dB")
+        #expect(csv.first == "name,width,height,E_PL,SFL_sigma0.8,SFL_sigma1.6,SFL_sigma3.2,PSNR_dB,SSIM,gradient_energy_ratio,colour_PSNR_dB,mean_error_ch1,mean_error_ch2,mean_error_ch3")
         #expect(csv.count == 4)
         for row in csv.dropFirst() {
             #expect(row.split(separator: ",").dropFirst().allSatisfy { Double($0)?.isFinite == true }, "\(row)")

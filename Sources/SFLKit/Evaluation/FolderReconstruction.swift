@@ -53,7 +53,7 @@ public struct FolderReconstruction: Sendable {
 
     /// `metrics.csv`: the header and one row per image.
     public var csv: String {
-        ([ReconstructionMetrics.csvHeader(sigmas: sigmas)] + entries.map(\.metrics.csvRow)).joined(separator: "\n") + "\n"
+        ([ReconstructionMetrics.csvHeader(sigmas: sigmas, channelCount: entries.first?.metrics.channelMeanErrors.count ?? 3)] + entries.map(\.metrics.csvRow)).joined(separator: "\n") + "\n"
     }
 
     /// The file each reconstruction is written to, relative to the output
