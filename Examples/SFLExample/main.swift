@@ -30,11 +30,21 @@ do {
         exit(0)
     case let .reconstruct(reconstructSettings):
         runReconstruction(reconstructSettings)
+    case .compareHelp:
+        write(CompareCommandLine.usage + "\n")
+        exit(0)
+    case let .compare(comparisonSettings):
+        runComparison(comparisonSettings)
     case let .run(parsed):
         settings = parsed
     }
 } catch {
-    complain("\(error)\n\n\(CommandLine.arguments.dropFirst().first == "reconstruct" ? ReconstructCommandLine.usage : ExperimentCommandLine.usage)")
+    let usage = switch CommandLine.arguments.dropFirst().first {
+    case "reconstruct": ReconstructCommandLine.usage
+    case "compare": CompareCommandLine.usage
+    default: ExperimentCommandLine.usage
+    }
+    complain("\(error)\n\n\(usage)")
     exit(2)
 }
 
@@ -49,6 +59,27 @@ func runReconstruction(_ settings: ReconstructSettings) -> Never {
           wrote \(settings.outputFolder)/metrics.csv and \(outcome.result.entries.count) reconstructions in \(settings.outputFolder)/reconstructions
         \(outcome.summary)\n
         """)
+        exit(0)
+    } catch {
+        complain("\(error)")
+        exit(1)
+    }
+}
+
+/// `sfl-example compare`: trains one run per loss, prints progress and the table, and exits.
+func runComparison(_ settings: ComparisonSettings) -> Never {
+    do {
+        let comparison = try LossComparison(settings: settings)
+        for failure in Set(comparison.training.failures + comparison.evaluation.failures).sorted() { complain("skipped \(failure)") }
+        write("""
+        sfl-example compare: \(settings.losses.map(\.rawValue).joined(separator: ", ")), \(settings.epochs) epochs each, \
+        \(settings.threads) thread\(settings.threads == 1 ? "" : "s")
+          training: \(comparison.training.origin)
+          held out: \(comparison.evaluation.origin)\n
+        """)
+        let outcome = try comparison.run { write($0 + "\n") }
+        let table = outcome.report.components(separatedBy: "\n").filter { $0.hasPrefix("|") }.prefix(outcome.runs.count + 2)
+        write("\n" + table.joined(separator: "\n") + "\n\nWrote \(settings.outputFolder)/comparison.md and \(outcome.files.count - 1) other files.\n")
         exit(0)
     } catch {
         complain("\(error)")

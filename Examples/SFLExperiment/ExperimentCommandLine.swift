@@ -23,6 +23,10 @@ public enum ExperimentCommand: Equatable, Sendable {
     case reconstructHelp
     /// Run a trained model over a folder (`sfl-example reconstruct …`).
     case reconstruct(ReconstructSettings)
+    /// Print ``CompareCommandLine/usage`` and exit.
+    case compareHelp
+    /// Compare losses (`sfl-example compare …`).
+    case compare(ComparisonSettings)
 }
 
 /// The command line of `sfl-example`, parsed as a pure function so that its
@@ -38,6 +42,7 @@ public enum ExperimentCommandLine {
         return """
         usage: sfl-example [options]
                sfl-example reconstruct --checkpoint FILE --data DIR [--size N] [--out DIR]   (--help for its options)
+               sfl-example compare [--losses pl,sfl,ssim,…] [--data DIR] [--epochs N] [--out DIR]   (--help for its options)
         Trains the paper's convolutional autoencoder twice from the same initial weights — with the
         pixel loss (PL) alone and with PL + spatial frequency loss (SFL) — and writes learning curves,
         plots, reconstructions, checkpoints and summary.md to the output folder.
@@ -90,6 +95,10 @@ public enum ExperimentCommandLine {
         if arguments.first == "reconstruct" {
             guard let settings = try ReconstructCommandLine.parse(Array(arguments.dropFirst())) else { return .reconstructHelp }
             return .reconstruct(settings)
+        }
+        if arguments.first == "compare" {
+            guard let settings = try CompareCommandLine.parse(Array(arguments.dropFirst())) else { return .compareHelp }
+            return .compare(settings)
         }
         let tokens = splitOptions(arguments)
         if tokens.contains("--help") || tokens.contains("-h") { return .help }

@@ -49,6 +49,14 @@ public enum ExperimentReport {
         return lines.joined(separator: "\n")
     }
 
+    /// The region of `image` shown magnified in the figures (a square of a
+    /// quarter of its shorter side, where it has the most detail) and the
+    /// magnification (3–6, so that the crop is about 144 pixels wide).
+    static func detail(of image: Image) -> (region: PixelRegion, magnification: Int) {
+        let side = max(4, min(image.width, image.height) / 4)
+        return (ImageGrid.detailRegion(in: image, side: side), min(6, max(3, 144 / side)))
+    }
+
     /// The Fig. 5 plots, each with its file name: (a) the loss (E_PL of the
     /// PL-only run, E and E_PL of the PL + SFL run), then one per subband
     /// (`fig5b-sfl-sigma0.8.svg`, …) with both runs' unweighted SFL.

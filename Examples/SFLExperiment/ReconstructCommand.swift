@@ -29,8 +29,9 @@ public enum ReconstructCommandLine {
         usage: sfl-example reconstruct --checkpoint FILE --data DIR [--size N] [--out DIR] [--threads N]
         Runs a trained autoencoder over a folder of images and writes reconstructions/<name>.png and
         metrics.csv (one row per image: name, width, height, E_PL, the SFL of each subband with w = 1,
-        PSNR in dB on the [0, 1] scale) to the output folder, prints the mean row, and names every file
-        it could not read.
+        PSNR in dB on the [0, 1] scale, SSIM, the gradient-energy ratio (sharpness, 1 = the original's),
+        the colour PSNR of 8×8 area averages, each channel's mean error) to the output folder, prints
+        the mean row, and names every file it could not read.
 
           --checkpoint FILE       a checkpoint written by sfl-example (it records the model's architecture)
           --data DIR              folder of PNG/JPEG/PPM/PGM images

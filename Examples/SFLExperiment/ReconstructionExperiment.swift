@@ -262,9 +262,7 @@ public final class ReconstructionExperiment {
         for index in 0..<min(Self.figureImageCount, dataset.images.count) {
             let image = dataset.images[index]
             let panels = [Image(tensor: image)] + states.map { state in Image(tensor: withoutGradients { state.model(image) }) }
-            let side = max(4, min(panels[0].width, panels[0].height) / 4)
-            let region = ImageGrid.detailRegion(in: panels[0], side: side)
-            let magnification = min(6, max(3, 144 / side))
+            let (region, magnification) = ExperimentReport.detail(of: panels[0])
             rows.append(panels.map { $0.outlining(region, colour: [255, 215, 0]) } + panels.map { $0.cropped(to: region).magnified(by: magnification) })
         }
         try write(ImageGrid.compose(rows), to: "fig6-reconstructions.png")
