@@ -21,14 +21,13 @@ struct FileReadFailure: Error {
 /// device, a directory or a socket (also through a link) fails at once,
 /// without reading from it and without blocking.
 ///
-/// The file is opened with `O_NONBLOCK`, so opening a FIFO never waits for a
-/// writer, and the opened descriptor is checked with `fstat` (so the check
-/// and the reads concern the same file). ``size`` is the size `fstat`
+/// A special file is refused from `stat` before it is opened; the file is
+/// opened with `O_NONBLOCK`, so opening a FIFO never waits for a writer, and
+/// the opened descriptor is checked again with `fstat` (so the check and the
+/// reads concern the same file). ``size`` is the size `fstat`
 /// reported; a reader checks it against its limit before reading, then reads
 /// the first bytes and looks at them before reading the rest.
 struct RegularFile: ~Copyable {
-    /// The path, as given.
-    let path: String
     /// The size in bytes when the file was opened.
     let size: Int
     private let descriptor: Int32
@@ -39,27 +38,36 @@ struct RegularFile: ~Copyable {
     ///   path is instead (and whether it is a link to it), or `.system` when
     ///   it cannot be opened.
     init(openingForReading path: String) throws(FileReadFailure) {
+        // A special file is refused before it is opened (opening a device can
+        // have effects of its own), and again after, in case the path changed.
+        var status = stat()
+        if stat(path, &status) == 0 { try Self.checkRegular(status, path: path) }
         let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw FileReadFailure(kind: .system, reason: "cannot be read (\(String(cString: strerror(errno))))")
         }
-        var status = stat()
         guard fstat(descriptor, &status) == 0 else {
             let reason = String(cString: strerror(errno))
             close(descriptor)
             throw FileReadFailure(kind: .system, reason: "cannot be examined (\(reason))")
         }
-        guard status.st_mode & S_IFMT == S_IFREG else {
+        do {
+            try Self.checkRegular(status, path: path)
+        } catch {
             close(descriptor)
-            var linkStatus = stat()
-            let isLink = lstat(path, &linkStatus) == 0 && linkStatus.st_mode & S_IFMT == S_IFLNK
-            let what = Self.describe(fileType: status.st_mode & S_IFMT)
-            throw FileReadFailure(kind: .notRegular,
-                                  reason: "\(isLink ? "is a link to" : "is") \(what), not a regular file; not read")
+            throw error
         }
-        self.path = path
         self.size = Int(status.st_size)
         self.descriptor = descriptor
+    }
+
+    /// Throws a `.notRegular` failure naming what `path` is, unless `status` is that of a regular file.
+    private static func checkRegular(_ status: stat, path: String) throws(FileReadFailure) {
+        guard status.st_mode & S_IFMT != S_IFREG else { return }
+        var linkStatus = stat()
+        let isLink = lstat(path, &linkStatus) == 0 && linkStatus.st_mode & S_IFMT == S_IFLNK
+        throw FileReadFailure(kind: .notRegular, reason:
+            "\(isLink ? "is a link to" : "is") \(describe(fileType: status.st_mode & S_IFMT)), not a regular file; not read")
     }
 
     deinit {
@@ -114,7 +122,7 @@ struct RegularFile: ~Copyable {
     }
 
     /// The kind of file an `st_mode & S_IFMT` value names, with its article.
-    static func describe(fileType: UInt32) -> String {
+    static func describe(fileType: mode_t) -> String {
         switch fileType {
         case S_IFIFO: "a FIFO (named pipe)"
         case S_IFCHR: "a character device"
