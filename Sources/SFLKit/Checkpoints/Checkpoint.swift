@@ -208,59 +208,84 @@ public struct Checkpoint<Scalar: TensorScalar>: Sendable {
         }
     }
 
+    /// The largest header a checkpoint file may declare (16 MiB, far more than
+    /// any model's names, shapes and metadata need); a file declaring more is
+    /// refused before its header is read.
+    static var maximumHeaderBytes: Int { 1 << 24 }
+
     /// Reads a checkpoint file.
     ///
+    /// Only a regular file is read (after following links): a FIFO, a device
+    /// or a directory is refused without being read. The first 16 bytes are
+    /// checked (magic, version, header length) before the header is read, and
+    /// the file's size is checked against the size its header describes
+    /// before the tensors are read, so memory stays bounded by the model the
+    /// header names, whatever the file holds.
+    ///
     /// - Throws: ``CheckpointError`` naming the file and the problem: missing
-    ///   or unreadable, truncated, not a checkpoint, another version or scalar
-    ///   type, a corrupt header, or a checksum mismatch.
+    ///   or unreadable, not a regular file, truncated or longer than its
+    ///   header says, not a checkpoint, another version or scalar type, a
+    ///   corrupt header, or a checksum mismatch.
     public init(contentsOf url: URL) throws(CheckpointError) {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw CheckpointError(source: url.path, problem: "cannot be read (\(error.localizedDescription))")
+        do {
+            self = try Self.read(url)
+        } catch let failure as FileReadFailure {
+            throw CheckpointError(source: url.path, problem: failure.reason)
+        } catch let error as CheckpointError {
+            throw error
+        } catch {
+            throw CheckpointError(source: url.path, problem: "cannot be read (\(error))")
         }
-        try self.init(decoding: [UInt8](data), name: url.path)
+    }
+
+    /// Reads `url` as ``init(contentsOf:)`` describes.
+    private static func read(_ url: URL) throws -> Checkpoint {
+        func fail(_ problem: String) -> CheckpointError { CheckpointError(source: url.path, problem: problem) }
+        let file = try RegularFile(openingForReading: url.path)
+        var bytes = try file.read(upTo: 16)
+        guard bytes.count == 16, file.size >= 20 else {   // too short to hold a size: the decoder says what is wrong
+            return try Checkpoint(decoding: bytes, name: url.path)
+        }
+        let (version, headerLength) = try parsePrefix(bytes, fail: fail)
+        guard headerLength <= maximumHeaderBytes else {
+            throw fail("declares a header of \(headerLength) bytes, more than the limit of \(maximumHeaderBytes); not read")
+        }
+        guard 16 + headerLength + 4 <= file.size else {
+            throw fail("is truncated (\(file.size) bytes; the header alone claims \(headerLength))")
+        }
+        try file.read(upTo: headerLength, appendingTo: &bytes)
+        let header = try parseHeader(bytes[16...], version: version, fail: fail)
+        let tensorBytes = try tensorByteCounts(header, atMost: file.size, fail: fail).reduce(0, +)
+        let expectedSize = 16 + headerLength + tensorBytes + 4
+        guard file.size == expectedSize else {
+            throw fail(file.size < expectedSize
+                ? "is truncated (\(file.size) bytes; its header describes \(expectedSize))"
+                : "is \(file.size) bytes, more than the \(expectedSize) its header describes; not read")
+        }
+        bytes.reserveCapacity(file.size)
+        try file.read(upTo: file.size - bytes.count, appendingTo: &bytes)
+        return try Checkpoint(decoding: bytes, name: url.path)
     }
 
     /// Decodes a checkpoint from `bytes`; `name` identifies them in errors.
     public init(decoding bytes: [UInt8], name: String) throws(CheckpointError) {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(source: name, problem: problem) }
         guard bytes.count >= 20 else { throw fail("is truncated (\(bytes.count) bytes; a checkpoint has at least 20)") }
-        guard Array(bytes[0..<8]) == Self.magic else { throw fail("is not an SFLKit checkpoint (wrong magic bytes)") }
-        let version = readLittleEndianUInt32(bytes, at: 8)
-        guard version == 1 || version == Self.formatVersion else {
-            throw fail("has format version \(version); this SFLKit reads versions 1 and \(Self.formatVersion)")
-        }
-        let headerLength = Int(readLittleEndianUInt32(bytes, at: 12))
+        let (version, headerLength) = try Self.parsePrefix(bytes, fail: fail)
         guard 16 + headerLength + 4 <= bytes.count else { throw fail("is truncated (the header claims \(headerLength) bytes)") }
         let storedChecksum = readLittleEndianUInt32(bytes, at: bytes.count - 4)
         let computedChecksum = bytes.withUnsafeBytes { CRC32.update(0, UnsafeRawBufferPointer(rebasing: $0[..<(bytes.count - 4)])) }
         guard computedChecksum == storedChecksum else {
             throw fail("is corrupt (CRC-32 mismatch) or truncated")
         }
-        let headerData = Data(bytes[16..<(16 + headerLength)])
-        let header: Header
-        if version == 1 {
-            guard let old = try? JSONDecoder().decode(HeaderVersion1.self, from: headerData) else { throw fail("has a corrupt header") }
-            header = Header(scalar: old.scalar, epoch: old.epoch, optimizer: OptimizerEntry(name: old.optimizer, step: old.optimizerStep),
-                            architecture: nil, generatorState: old.generatorState, metadata: old.metadata, tensors: old.tensors)
-        } else {
-            guard let decoded = try? JSONDecoder().decode(Header.self, from: headerData) else { throw fail("has a corrupt header") }
-            header = decoded
-        }
-        guard header.scalar == Self.scalarName else { throw fail("holds \(header.scalar) tensors, not \(Self.scalarName)") }
-        guard header.epoch >= 0, (header.optimizer?.step ?? 0) >= 0 else { throw fail("has a negative epoch or optimizer step") }
+        let header = try Self.parseHeader(bytes[16..<(16 + headerLength)], version: version, fail: fail)
+        let byteCounts = try Self.tensorByteCounts(header, atMost: bytes.count, fail: fail)
         var offset = 16 + headerLength
         let dataEnd = bytes.count - 4
         var parameters: [(name: String, value: Tensor<Scalar>)] = []
         var optimizerTensors: [String: Tensor<Scalar>] = [:]
-        for entry in header.tensors {
-            var count = 1
-            for dimension in entry.shape {
-                let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
-                guard dimension >= 0, !overflow, product <= bytes.count else { throw fail("tensor '\(entry.name)' has an invalid shape \(entry.shape)") }
-                count = product
-            }
-            let byteCount = count * MemoryLayout<Scalar>.stride
+        for (entry, byteCount) in zip(header.tensors, byteCounts) {
+            let count = byteCount / MemoryLayout<Scalar>.stride
             guard byteCount <= dataEnd - offset else { throw fail("is truncated (tensor '\(entry.name)' \(entry.shape) runs past the end)") }
             let scalars = bytes[offset..<(offset + byteCount)].withUnsafeBytes { raw in
                 (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<Scalar>.stride, as: Scalar.self) }
@@ -291,6 +316,61 @@ public struct Checkpoint<Scalar: TensorScalar>: Sendable {
         architecture = header.architecture
         self.generatorState = generatorState
         metadata = header.metadata
+    }
+}
+
+extension Checkpoint {
+    /// The format version and header length from the first 16 bytes of
+    /// `bytes`, after checking the magic and that the version is one this
+    /// library reads.
+    private static func parsePrefix(_ bytes: [UInt8], fail: (String) -> CheckpointError) throws(CheckpointError)
+        -> (version: UInt32, headerLength: Int) {
+        guard Array(bytes[0..<8]) == magic else { throw fail("is not an SFLKit checkpoint (wrong magic bytes)") }
+        let version = readLittleEndianUInt32(bytes, at: 8)
+        guard version == 1 || version == formatVersion else {
+            throw fail("has format version \(version); this SFLKit reads versions 1 and \(formatVersion)")
+        }
+        return (version, Int(readLittleEndianUInt32(bytes, at: 12)))
+    }
+
+    /// The header in `bytes` (JSON of format `version`), checked for the
+    /// scalar type and for a non-negative epoch and optimizer step.
+    private static func parseHeader(_ bytes: ArraySlice<UInt8>, version: UInt32, fail: (String) -> CheckpointError)
+        throws(CheckpointError) -> Header {
+        let headerData = Data(bytes)
+        let header: Header
+        if version == 1 {
+            guard let old = try? JSONDecoder().decode(HeaderVersion1.self, from: headerData) else { throw fail("has a corrupt header") }
+            header = Header(scalar: old.scalar, epoch: old.epoch, optimizer: OptimizerEntry(name: old.optimizer, step: old.optimizerStep),
+                            architecture: nil, generatorState: old.generatorState, metadata: old.metadata, tensors: old.tensors)
+        } else {
+            guard let decoded = try? JSONDecoder().decode(Header.self, from: headerData) else { throw fail("has a corrupt header") }
+            header = decoded
+        }
+        guard header.scalar == scalarName else { throw fail("holds \(header.scalar) tensors, not \(scalarName)") }
+        guard header.epoch >= 0, (header.optimizer?.step ?? 0) >= 0 else { throw fail("has a negative epoch or optimizer step") }
+        return header
+    }
+
+    /// The number of bytes of each tensor the header lists, in order; a shape
+    /// with a negative dimension or more scalars than `limit` is refused.
+    private static func tensorByteCounts(_ header: Header, atMost limit: Int, fail: (String) -> CheckpointError)
+        throws(CheckpointError) -> [Int] {
+        var byteCounts: [Int] = []
+        var total = 0
+        for entry in header.tensors {
+            var count = 1
+            for dimension in entry.shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+                guard dimension >= 0, !overflow, product <= limit else { throw fail("tensor '\(entry.name)' has an invalid shape \(entry.shape)") }
+                count = product
+            }
+            let byteCount = count * MemoryLayout<Scalar>.stride
+            total += byteCount
+            guard total <= limit else { throw fail("is truncated (tensor '\(entry.name)' \(entry.shape) runs past the end)") }
+            byteCounts.append(byteCount)
+        }
+        return byteCounts
     }
 }
 

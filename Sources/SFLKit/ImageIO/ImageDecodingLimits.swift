@@ -1,5 +1,6 @@
-/// Bounds that protect a decoder from hostile input: images that claim to be
-/// enormous and compressed data that expands without end (decompression bombs).
+/// Bounds that protect a decoder from hostile input: files too large to read,
+/// images that claim to be enormous and compressed data that expands without
+/// end (decompression bombs).
 ///
 /// Checked before any large allocation, so memory stays bounded by the limits
 /// whatever the input says.
@@ -11,12 +12,17 @@ public struct ImageDecodingLimits: Sendable, Equatable {
     public var maxPixels: Int
     /// The largest number of bytes any decompression step may produce.
     public var maxDecompressedBytes: Int
+    /// The largest image file read, in bytes: a larger file is refused
+    /// before any of it is read.
+    public var maxFileBytes: Int
 
     /// Creates limits; the defaults accept images up to 32 megapixels (for
-    /// example 8192 × 4096) and 512 MiB of decompressed data.
-    public init(maxPixels: Int = 1 << 25, maxDecompressedBytes: Int = 1 << 29) {
+    /// example 8192 × 4096), 512 MiB of decompressed data and files up to
+    /// 256 MiB (far above any real photograph).
+    public init(maxPixels: Int = 1 << 25, maxDecompressedBytes: Int = 1 << 29, maxFileBytes: Int = 1 << 28) {
         self.maxPixels = maxPixels
         self.maxDecompressedBytes = maxDecompressedBytes
+        self.maxFileBytes = maxFileBytes
     }
 
     /// The default limits.

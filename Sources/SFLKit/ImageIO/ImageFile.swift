@@ -50,15 +50,22 @@ extension Image {
         case .ppm: self = try PPM.decode(data, name: name, limits: limits)
         case .jpeg: self = try JPEGDecoder.decode(data, name: name, limits: limits)
         case nil:
-            throw ImageIOError(source: name, kind: .badSignature, problem: "not a PNG, PGM or PPM file, nor a JPEG (unknown signature)")
+            throw ImageIOError(source: name, kind: .badSignature, problem: signatureMismatch(expecting: nil))
         }
     }
 
     /// Reads a PNG, PGM, PPM or JPEG file, recognised by its signature; errors name its path.
     ///
     /// JPEG pixels are returned as stored (no EXIF orientation applied).
+    ///
+    /// Only a regular file (after following links) is read: a FIFO, a device
+    /// or a directory throws ``ImageIOError/Kind/fileSystem`` at once, without
+    /// being read. A file larger than ``ImageDecodingLimits/maxFileBytes``
+    /// throws ``ImageIOError/Kind/limitExceeded`` before it is read, and one
+    /// whose first 8 bytes are no known signature throws
+    /// ``ImageIOError/Kind/badSignature`` before the rest is read.
     public init(contentsOf url: URL, limits: ImageDecodingLimits = .default) throws(ImageIOError) {
-        try self.init(decoding: try readFile(url), name: url.path, limits: limits)
+        try self.init(decoding: try readImageFile(url, format: nil, limits: limits), name: url.path, limits: limits)
     }
 
     /// Writes the image atomically in the format named by the extension of

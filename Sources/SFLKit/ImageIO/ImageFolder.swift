@@ -4,7 +4,10 @@ import Foundation
 ///
 /// Files are taken in a fixed order (sorted by file name, by Unicode scalar
 /// values), so the same folder always gives the same dataset. Files that
-/// cannot be read are reported in ``failures`` and the others still load.
+/// cannot be read are reported in ``failures`` and the others still load;
+/// a FIFO, a device, a file larger than ``ImageDecodingLimits/maxFileBytes``
+/// or one with an unknown signature is reported without being read (see
+/// ``Image/init(contentsOf:limits:)``).
 /// Subfolders and hidden files are ignored. Images are decoded on up to
 /// ``Options/threads`` threads at once, one image per thread; the result does
 /// not depend on the number of threads.
@@ -124,7 +127,7 @@ public struct ImageFolder: Sendable {
 
     /// Decodes one file and converts it as `options` say.
     static func loadImage(_ file: URL, options: Options) throws(ImageIOError) -> Image {
-        let data = try readFile(file)
+        let data = try readImageFile(file, format: nil, limits: options.limits)
         var image: Image
         if ImageFileFormat(sniffing: data) == .jpeg {
             let decoded = try JPEGDecoder.decodeWithOrientation(data, name: file.path, limits: options.limits)

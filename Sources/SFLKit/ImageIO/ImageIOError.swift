@@ -18,11 +18,12 @@ public struct ImageIOError: SFLKitError, Equatable {
         case malformed
         /// The data is valid but uses a feature this library does not read.
         case unsupported
-        /// The image or its decompressed data is larger than the configured limits.
+        /// The file, the image or its decompressed data is larger than the configured limits.
         case limitExceeded
         /// The image cannot be written in the requested format.
         case unrepresentable
-        /// The file could not be read or written (missing, permissions, disk).
+        /// The file could not be read or written (missing, not a regular file
+        /// but a FIFO, a device or a directory, permissions, disk).
         case fileSystem
     }
 

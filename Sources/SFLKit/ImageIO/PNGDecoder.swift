@@ -45,10 +45,13 @@ public enum PNGDecoder {
     }
 
     /// Reads and decodes the PNG file at `url`; errors name its path.
+    ///
+    /// Only a regular file within ``ImageDecodingLimits/maxFileBytes`` is read,
+    /// and only past its first 8 bytes if they are the PNG signature.
     public static func decode(
         contentsOf url: URL, limits: ImageDecodingLimits = .default, alpha: AlphaHandling = .keep
     ) throws(ImageIOError) -> Image {
-        try decode(try readFile(url), name: url.path, limits: limits, alpha: alpha)
+        try decode(try readImageFile(url, format: .png, limits: limits), name: url.path, limits: limits, alpha: alpha)
     }
 
     // MARK: - Header

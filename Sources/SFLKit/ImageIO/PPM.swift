@@ -30,8 +30,11 @@ public enum PPM {
     }
 
     /// Reads and decodes the P5 or P6 file at `url`; errors name its path.
+    ///
+    /// Only a regular file within ``ImageDecodingLimits/maxFileBytes`` is read,
+    /// and only past its first 8 bytes if they start with `P5` or `P6`.
     public static func decode(contentsOf url: URL, limits: ImageDecodingLimits = .default) throws(ImageIOError) -> Image {
-        try decode(try readFile(url), name: url.path, limits: limits)
+        try decode(try readImageFile(url, format: .ppm, limits: limits), name: url.path, limits: limits)
     }
 
     /// Encodes a grey (P5) or RGB (P6) image with maxval 255 or 65535 (its bit depth).

@@ -52,6 +52,29 @@ struct ImageIOFolderTests {
         #expect(throws: ImageIOError.self) { try ImageFolder(url: missing) }
     }
 
+    /// Issue 23's folder: one valid PNG beside a 4 GiB sparse file, a FIFO and
+    /// a link to /dev/zero, all named `.png`. The PNG loads; the others are
+    /// reported with their reasons, none of them read (reading would block on
+    /// the FIFO, never end on /dev/zero, and take 4 GiB for the sparse file).
+    @Test func specialAndOversizedFilesAreReportedUnread() throws {
+        let folder = try makeTemporaryFolder("sflkit-special-folder")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ImageIOPNGCodecTests.randomImage(width: 40, height: 30, channels: 3, bitDepth: 8, seed: 6)
+            .write(to: folder.appendingPathComponent("a.png"))
+        try SpecialFiles.makeSparseFile(folder.appendingPathComponent("big.png"), size: 1 << 32, startingWith: PNGDecoder.signature)
+        try SpecialFiles.makeFIFO(folder.appendingPathComponent("fifo.png"))
+        try SpecialFiles.makeLinkToDevZero(folder.appendingPathComponent("zero.png"))
+        let dataset = try ImageFolder(url: folder, options: .init(longestSide: 24))
+        #expect(dataset.entries.map(\.name) == ["a.png"])
+        #expect(dataset.failures.map(\.kind) == [.limitExceeded, .fileSystem, .fileSystem])
+        #expect(dataset.failures.map(\.description) == [
+            "\(folder.path)/big.png: is 4294967296 bytes (4.0 GiB), more than the limit of 268435456 bytes (ImageDecodingLimits.maxFileBytes); not read",
+            "\(folder.path)/fifo.png: is a FIFO (named pipe), not a regular file; not read",
+            "\(folder.path)/zero.png: is a link to a character device, not a regular file; not read",
+        ])
+        #expect(dataset.report.contains("loaded 1 image, 3 could not be read"))
+    }
+
     @Test("loads pf-willow: 70 images of 3 channels, longest side 300",
           .enabled(if: SharedData.willow != nil, "../shared/data/pf-willow is absent"))
     func loadsWillow() throws {

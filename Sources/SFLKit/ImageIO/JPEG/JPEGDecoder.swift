@@ -38,8 +38,11 @@ public enum JPEGDecoder {
     }
 
     /// Reads and decodes the JPEG file at `url`; errors name its path.
+    ///
+    /// Only a regular file within ``ImageDecodingLimits/maxFileBytes`` is read,
+    /// and only past its first 8 bytes if they start like a JPEG.
     public static func decode(contentsOf url: URL, limits: ImageDecodingLimits = .default) throws(ImageIOError) -> Image {
-        try decode(try readFile(url), name: url.path, limits: limits)
+        try decode(try readImageFile(url, format: .jpeg, limits: limits), name: url.path, limits: limits)
     }
 
     /// Decodes JPEG data and returns the pixels as stored together with the
