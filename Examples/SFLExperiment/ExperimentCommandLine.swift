@@ -66,10 +66,12 @@ public enum ExperimentCommandLine {
         Output
           --out DIR               output folder (default \(defaults.outputFolder))
           --snapshot-epochs A,B   epochs whose reconstructions are saved (default 1 and 25/50/75/100 % of --epochs)
-          --resume                continue from the checkpoints in --out (same options; --epochs may grow)
+          --resume                continue from the checkpoints in --out (same options; --epochs may grow, --lr may change)
           --help                  this text
 
         Ctrl-C stops after the current epoch and saves checkpoints; --resume continues from them.
+        A run whose loss or gradients become NaN or infinite stops with its last good checkpoint kept;
+        --resume with a smaller --lr continues from it.
         """
     }
 

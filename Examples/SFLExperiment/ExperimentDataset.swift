@@ -6,9 +6,31 @@ import SFLKit
 public struct ExperimentError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The problem in words.
     public let message: String
+    /// The structured error behind ``message``, when there is one.
+    public let cause: Cause?
+
+    /// A failure that callers may want to tell apart from the others.
+    public enum Cause: Equatable, Sendable {
+        /// `--resume` found the output folder inconsistent; nothing was changed.
+        case resume(ResumeError)
+        /// A run's loss or gradient became non-finite.
+        case divergence(DivergenceError)
+    }
 
     /// Creates an error.
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String) {
+        self.message = message
+        cause = nil
+    }
+
+    /// Creates an error from its cause (a resume problem's message starts with `--resume: `).
+    public init(_ cause: Cause) {
+        switch cause {
+        case let .resume(error): message = "--resume: \(error)"
+        case let .divergence(error): message = error.description
+        }
+        self.cause = cause
+    }
 
     /// The message.
     public var description: String { message }

@@ -86,8 +86,11 @@ public enum ExperimentReport {
 
     /// The text of `summary.md`: status, every setting, the result table with
     /// the paper's figures, the figures, and links to every file.
+    /// `learningRates` gives each run's learning rates (`"<rate> from epoch <n>, …"`);
+    /// those that changed on a resume get a row.
     static func summary(settings: ExperimentSettings, dataset: ExperimentDataset, states: [(run: ExperimentRun, curves: LearningCurves)],
-                        epoch: Int, stoppedEarly: Bool, sessionSeconds: Double, files: [String]) -> String {
+                        epoch: Int, stoppedEarly: Bool, sessionSeconds: Double, files: [String],
+                        learningRates: [(run: ExperimentRun, history: String)] = []) -> String {
         var lines: [String] = ["# SFLKit example: pixel loss vs pixel loss + spatial frequency loss", ""]
         let status = stoppedEarly
             ? "**Stopped at epoch \(epoch) of \(settings.epochs).** Continue with the same options and `--resume`."
@@ -117,6 +120,9 @@ public enum ExperimentReport {
             ("output folder", settings.outputFolder),
             ("resumed", settings.resume ? "yes" : "no"),
         ]
+        for (run, history) in learningRates where history.contains(",") {
+            rows.append(("learning rates, \(run.title) (changed on --resume)", history))
+        }
         for (run, curves) in states {
             let seconds = curves.records.last?.elapsedSeconds ?? 0
             rows.append(("training time, \(run.title)", String(format: "%.1f s in all (%.3f s per epoch)", seconds, seconds / Double(max(curves.records.count, 1)))))

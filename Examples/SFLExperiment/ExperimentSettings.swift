@@ -117,13 +117,14 @@ public struct ExperimentSettings: Equatable, Sendable {
     }
 
     /// The settings that must not change when a run is resumed, by name.
+    /// The learning rate is not among them: a run that diverged may be
+    /// resumed from its last good checkpoint with a smaller one.
     var fingerprint: [String: String] {
         [
             "data": dataFolder ?? "built-in (seed \(builtInDataSeed))",
             "longestSide": String(longestSide),
             "imageCount": imageCount.map(String.init) ?? "all",
             "optimizer": optimizer.rawValue,
-            "learningRate": "\(learningRate)",
             "momentum": optimizer == .sgd ? "\(momentum)" : "-",
             "sigmas": sigmas.map { "\($0)" }.joined(separator: ","),
             "subbandWeights": subbandWeights.map { "\($0)" }.joined(separator: ","),

@@ -46,12 +46,22 @@ public struct ExperimentOutcome: Sendable {
 /// | `fig5a-loss.svg`, `fig5b-sfl-sigma0.8.svg`, … | Fig. 5: E / E_PL and each per-subband SFL of both runs |
 /// | `fig6-reconstructions.png` | Fig. 6: original / PL / PL + SFL, then the same magnified crop of each |
 /// | `fig7-snapshots.png`, `snapshots/*.png` | Fig. 7: reconstructions of the first image at the snapshot epochs |
-/// | `checkpoint-pl.ckpt`, `checkpoint-pl-sfl.ckpt` | the runs' last checkpoints (``Checkpoint``) |
+/// | `checkpoint-pl.ckpt`, `checkpoint-pl-sfl.ckpt` | the runs' last good checkpoints (``Checkpoint``) |
+/// | `diverged-pl.ckpt`, `diverged-pl-sfl.ckpt` | only after a divergence: the state whose loss or gradients were not finite |
 /// | `summary.md` | every setting, the result table, links to every file |
 ///
 /// Training is deterministic, and a session resumed from the checkpoints
 /// (``ExperimentSettings/resume``) gives bit-identical results to an
 /// uninterrupted one. Every file is written atomically.
+///
+/// A checkpoint is written only for a state whose loss and gradients have
+/// been computed and found finite (at the start of the next epoch, before
+/// its update, or by one extra evaluation when the session ends), so the
+/// checkpoint on disk is always a good state to resume from. When a run
+/// diverges the session stops with a ``DivergenceError``, leaving that
+/// checkpoint and its curves untouched; `--resume` with a smaller `--lr`
+/// continues from it (the learning rates used are recorded in the
+/// checkpoint's `learningRates` metadata).
 public final class ReconstructionExperiment {
     /// The settings.
     public let settings: ExperimentSettings
@@ -74,6 +84,8 @@ public final class ReconstructionExperiment {
 
     /// The checkpoint file of `run`, relative to the output folder.
     public static func checkpointFile(_ run: ExperimentRun) -> String { "checkpoint-\(run.rawValue).ckpt" }
+    /// The file of `run`'s diverged state, relative to the output folder.
+    public static func divergedCheckpointFile(_ run: ExperimentRun) -> String { "diverged-\(run.rawValue).ckpt" }
     /// The learning-curve file of `run`, relative to the output folder.
     public static func curvesFile(_ run: ExperimentRun) -> String { "curves-\(run.rawValue).csv" }
     /// The snapshot of `run` after `epoch`, relative to the output folder.
@@ -92,6 +104,12 @@ public final class ReconstructionExperiment {
         var previousSeconds = 0.0
         /// Training seconds of the run in this session.
         var sessionSeconds = 0.0
+        /// Whether the current state is to be saved once its loss and gradients are found finite.
+        var savePending = false
+        /// The epoch of the run's good checkpoint on disk, if this session wrote or resumed one.
+        var savedEpoch: Int?
+        /// The learning rates used so far, as `"<rate> from epoch <n>"`, comma-separated.
+        var learningRates: String
 
         init(run: ExperimentRun, settings: ExperimentSettings, images: [Tensor<Float>]) {
             self.run = run
@@ -104,6 +122,7 @@ public final class ReconstructionExperiment {
             trainer = FullBatchTrainer(model: model, optimizer: optimizer, images: images, spatialFrequencyLoss: loss,
                                        optimizesSpatialFrequencyLoss: run.optimizesSpatialFrequencyLoss, monitorsSpatialFrequencyLoss: true)
             curves = LearningCurves(metricNames: EpochLosses.curveColumns(channelCount: images[0].shape[1], sigmas: settings.sigmas))
+            learningRates = "\(settings.learningRate) from epoch 1"
         }
     }
 
@@ -112,7 +131,8 @@ public final class ReconstructionExperiment {
         settings.fingerprint.merging(["dataChecksum": String(dataset.checksum), "imageCountLoaded": String(dataset.images.count)]) { $1 }
     }
 
-    private func url(_ relative: String) -> URL { outputFolder.appendingPathComponent(relative) }
+    /// The file `relative` in the output folder.
+    func url(_ relative: String) -> URL { outputFolder.appendingPathComponent(relative) }
 
     /// Trains (or resumes) both runs to ``ExperimentSettings/epochs`` and writes every output.
     ///
@@ -120,16 +140,13 @@ public final class ReconstructionExperiment {
     ///   - shouldStop: asked before each epoch; when it returns true the
     ///     session stops, saves checkpoints, curves and reports, and returns.
     ///   - progress: called after each epoch.
-    /// - Throws: ``ExperimentError`` when a file cannot be read or written,
-    ///   the checkpoints do not match the settings, or a loss is not finite
-    ///   (the last good state is saved first).
+    /// - Throws: ``ExperimentError`` when a file cannot be read or written;
+    ///   with the cause ``ExperimentError/Cause/resume(_:)`` when `--resume`
+    ///   finds the checkpoints, curves and options inconsistent (nothing is
+    ///   written then), and ``ExperimentError/Cause/divergence(_:)`` when a
+    ///   loss or gradient is not finite (the last good checkpoint is kept).
     public func run(shouldStop: () -> Bool = { false }, progress: (ExperimentProgress) -> Void = { _ in }) throws(ExperimentError) -> ExperimentOutcome {
         let sessionStart = ContinuousClock.now
-        do {
-            try FileManager.default.createDirectory(at: url("snapshots"), withIntermediateDirectories: true)
-        } catch let error {
-            throw ExperimentError("cannot create the output folder \(url("snapshots").path) (\(error.localizedDescription))")
-        }
         let result = withComputeThreads(settings.threads) {
             Result { () throws(ExperimentError) -> ExperimentOutcome in try session(started: sessionStart, shouldStop: shouldStop, progress: progress) }
         }
@@ -141,7 +158,12 @@ public final class ReconstructionExperiment {
                          progress: (ExperimentProgress) -> Void) throws(ExperimentError) -> ExperimentOutcome {
         let states = settings.selectedRuns.map { RunState(run: $0, settings: settings, images: dataset.images) }
         if settings.resume {
-            for state in states { try restore(state) }
+            for state in states { try restore(state) }   // reads and checks every file before anything is written
+        }
+        do {
+            try FileManager.default.createDirectory(at: url("snapshots"), withIntermediateDirectories: true)
+        } catch let error {
+            throw ExperimentError("cannot create the output folder \(url("snapshots").path) (\(error.localizedDescription))")
         }
         let startEpoch = states.map(\.trainer.epoch).min() ?? 0
         try write(Image(tensor: dataset.images[0]), to: "snapshots/original.png")
@@ -160,7 +182,7 @@ public final class ReconstructionExperiment {
                 if settings.resolvedSnapshotEpochs.contains(epoch) { try writeSnapshot(of: state) }
             }
             if settings.resolvedSnapshotEpochs.contains(epoch) || ContinuousClock.now - lastSave > .seconds(Self.checkpointInterval) {
-                for state in states { try save(state) }
+                for state in states { state.savePending = true }   // saved by the next epoch once found finite
                 lastSave = ContinuousClock.now
             }
             let elapsed = seconds(ContinuousClock.now - sessionStart)
@@ -170,14 +192,15 @@ public final class ReconstructionExperiment {
                 sigmas: settings.sigmas, elapsedSeconds: elapsed,
                 remainingSeconds: elapsed / Double(epoch - startEpoch) * Double(settings.epochs - epoch)))
         }
-        for state in states { try save(state) }
+        for state in states { try saveChecked(state) }
         try writeFigures(states, epoch: epoch)
         let finalLosses = states.compactMap { state in state.curves.records.last.map { (state.run, EpochLosses($0.metrics)) } }
         let comparison = ExperimentReport.comparisonTable(finalLosses, sigmas: settings.sigmas, epoch: epoch)
         let sessionSeconds = seconds(ContinuousClock.now - sessionStart)
         let files = outputFiles(states, epoch: epoch)
         let summary = ExperimentReport.summary(settings: settings, dataset: dataset, states: states.map { ($0.run, $0.curves) },
-                                               epoch: epoch, stoppedEarly: stoppedEarly, sessionSeconds: sessionSeconds, files: files)
+                                               epoch: epoch, stoppedEarly: stoppedEarly, sessionSeconds: sessionSeconds, files: files,
+                                               learningRates: states.map { ($0.run, $0.learningRates) })
         try write(text: summary, to: "summary.md")
         return ExperimentOutcome(completedEpochs: epoch, startEpoch: startEpoch, stoppedEarly: stoppedEarly, finalLosses: finalLosses,
                                  files: files, sessionSeconds: sessionSeconds, comparison: comparison)
@@ -185,64 +208,91 @@ public final class ReconstructionExperiment {
 
     // MARK: - Training
 
-    /// One epoch of one run, recorded in its curves; on a non-finite loss the
-    /// last good state is saved and the error explains it.
+    /// One epoch of one run, recorded in its curves. The loss and gradients
+    /// are checked first; a pending save then writes the state they were
+    /// computed from (now known to be good), and the update is applied.
+    ///
+    /// - Throws: ``ExperimentError`` with a ``DivergenceError`` when the loss
+    ///   or a gradient is not finite; nothing is updated and the run's
+    ///   checkpoint and curves are left as they are.
     private func step(_ state: RunState) throws(ExperimentError) {
         let start = ContinuousClock.now
-        let metrics: TrainingMetrics
+        let checked: (metrics: TrainingMetrics, gradients: [String: Tensor<Float>])
         do {
-            metrics = try state.trainer.step()
+            checked = try state.trainer.checkedMetricsAndGradients()
         } catch {
-            try save(state)
-            throw ExperimentError("\(state.run.title): \(error); its checkpoint after epoch \(state.trainer.epoch) is saved in \(outputFolder.path)")
+            throw diverged(state, error)
         }
-        state.sessionSeconds += seconds(ContinuousClock.now - start)
-        state.curves.append(epoch: state.trainer.epoch, metrics: EpochLosses.curveMetrics(metrics), elapsedSeconds: state.previousSeconds + state.sessionSeconds)
+        var trainingTime = ContinuousClock.now - start
+        if state.savePending { try save(state) }
+        let updateStart = ContinuousClock.now
+        state.optimizer.update(state.model, along: checked.gradients)
+        trainingTime += ContinuousClock.now - updateStart
+        state.sessionSeconds += seconds(trainingTime)
+        state.curves.append(epoch: state.trainer.epoch, metrics: EpochLosses.curveMetrics(checked.metrics),
+                            elapsedSeconds: state.previousSeconds + state.sessionSeconds)
     }
 
-    /// Writes the run's curves, then its checkpoint (so the curves are never behind the checkpoint).
+    /// Saves the run at the end of the session, after checking that its
+    /// current state's loss and gradients are finite (one evaluation, no
+    /// update); nothing is written when its checkpoint already holds this state.
+    private func saveChecked(_ state: RunState) throws(ExperimentError) {
+        guard state.savedEpoch != state.trainer.epoch else { return }
+        do {
+            _ = try state.trainer.checkedMetricsAndGradients()
+        } catch {
+            throw diverged(state, error)
+        }
+        try save(state)
+    }
+
+    /// Writes the run's curves, then its checkpoint (so the curves are never
+    /// behind the checkpoint); the checkpoint records the run, the settings,
+    /// the learning rates and a checksum of the curves, which `--resume` checks.
     private func save(_ state: RunState) throws(ExperimentError) {
         do {
             try state.curves.write(to: url(Self.curvesFile(state.run)))
         } catch {
             throw ExperimentError("cannot write the learning curves: \(error)")
         }
-        var metadata = checkpointMetadata
-        metadata["run"] = state.run.rawValue
-        let checkpoint = Checkpoint(model: state.model, optimizer: state.optimizer, epoch: state.trainer.epoch, metadata: metadata)
+        let checkpoint = Checkpoint(model: state.model, optimizer: state.optimizer, epoch: state.trainer.epoch, metadata: metadata(of: state))
         do {
             try checkpoint.write(to: url(Self.checkpointFile(state.run)))
         } catch {
             throw ExperimentError("cannot write a checkpoint: \(error)")
         }
+        state.savedEpoch = state.trainer.epoch
+        state.savePending = false
     }
 
-    /// Restores a run from its checkpoint and curves, after checking that they
-    /// were made with the same settings and data.
-    private func restore(_ state: RunState) throws(ExperimentError) {
-        let file = url(Self.checkpointFile(state.run))
-        let checkpoint: Checkpoint<Float>
-        do { checkpoint = try Checkpoint<Float>(contentsOf: file) } catch {
-            throw ExperimentError("--resume: \(error)")
-        }
-        for (key, value) in checkpointMetadata.sorted(by: { $0.key < $1.key }) where checkpoint.metadata[key] != value {
-            let stored = checkpoint.metadata[key] ?? "nothing"
-            throw ExperimentError("--resume: \(file.path) was made with \(key) = \(stored), this run has \(value); give the same options as the interrupted run")
-        }
-        do { try checkpoint.restore(model: state.model, optimizer: state.optimizer, source: file.path) } catch {
-            throw ExperimentError("--resume: \(error)")
-        }
+    /// The metadata of `state`'s checkpoint: ``checkpointMetadata``, the run,
+    /// the learning rate and its history, and the curves' checksum.
+    func metadata(of state: RunState) -> [String: String] {
+        checkpointMetadata.merging([
+            "run": state.run.rawValue,
+            "learningRate": "\(settings.learningRate)",
+            "learningRates": state.learningRates,
+            "curvesChecksum": Self.checksum(of: state.curves),
+        ]) { $1 }
+    }
+
+    /// The error of a diverged run. Its state is written to
+    /// ``divergedCheckpointFile(_:)`` for inspection (never over the good
+    /// checkpoint); a failure to write it is not reported over the divergence.
+    private func diverged(_ state: RunState, _ error: TrainingError) -> ExperimentError {
+        var metadata = metadata(of: state)
+        metadata["diverged"] = error.problem
+        let file = url(Self.divergedCheckpointFile(state.run))
+        let divergedFile: String?
         do {
-            state.curves = try LearningCurves(contentsOf: url(Self.curvesFile(state.run)))
+            try Checkpoint(model: state.model, optimizer: state.optimizer, epoch: state.trainer.epoch, metadata: metadata).write(to: file)
+            divergedFile = file.path
         } catch {
-            throw ExperimentError("--resume: \(error)")
+            divergedFile = nil
         }
-        state.curves.truncate(afterEpoch: checkpoint.epoch)
-        guard state.curves.records.count == checkpoint.epoch,
-              state.curves.metricNames == EpochLosses.curveColumns(channelCount: dataset.images[0].shape[1], sigmas: settings.sigmas) else {
-            throw ExperimentError("--resume: \(url(Self.curvesFile(state.run)).path) holds \(state.curves.records.count) epochs, its checkpoint \(checkpoint.epoch)")
-        }
-        state.previousSeconds = state.curves.records.last?.elapsedSeconds ?? 0
+        let good = state.savedEpoch.map { DivergenceError.GoodCheckpoint(file: url(Self.checkpointFile(state.run)).path, epoch: $0) }
+        return ExperimentError(.divergence(DivergenceError(run: state.run, epoch: error.step, nonFinite: error.problem,
+                                                           goodCheckpoint: good, divergedFile: divergedFile)))
     }
 
     // MARK: - Outputs

@@ -90,6 +90,15 @@ public final class FullBatchTrainer<Model: Layer> {
         trainer.metricsAndGradients(batches.epoch(0)[0])
     }
 
+    /// The metrics and gradients of the next update, checked finite, without
+    /// applying it (see ``Trainer/checkedMetricsAndGradients(_:)``); apply it
+    /// with `optimizer.update(model, along: gradients)`.
+    ///
+    /// - Throws: ``TrainingError`` when the loss or a gradient is NaN or infinite.
+    public func checkedMetricsAndGradients() throws(TrainingError) -> (metrics: TrainingMetrics, gradients: [String: Tensor<Scalar>]) {
+        try trainer.checkedMetricsAndGradients(batches.epoch(0)[0])
+    }
+
     /// Evaluates the losses at the current parameters, applies one update and
     /// returns the metrics (those before the update).
     ///

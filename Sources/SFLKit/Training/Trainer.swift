@@ -147,6 +147,22 @@ public final class Trainer<Model: Layer, Batch: TrainingBatch> {
     ///   gradient is NaN or infinite.
     @discardableResult
     public func step(_ parts: [Batch]) throws(TrainingError) -> TrainingMetrics {
+        let (metrics, gradients) = try checkedMetricsAndGradients(parts)
+        optimizer.update(model, along: gradients)
+        return metrics
+    }
+
+    /// ``metricsAndGradients(_:)``, checked as `step(_:)` checks
+    /// them: the update that `step` would apply, without applying it.
+    ///
+    /// A caller that saves checkpoints can use it to write a state only once
+    /// its loss and gradients are known to be finite, then apply the update
+    /// with `optimizer.update(model, along: gradients)`.
+    ///
+    /// - Throws: ``TrainingError`` when the loss or a gradient is NaN or
+    ///   infinite; ``TrainingError/step`` is the update that would have been made.
+    public func checkedMetricsAndGradients(_ parts: [Batch]) throws(TrainingError)
+        -> (metrics: TrainingMetrics, gradients: [String: Tensor<Scalar>]) {
         let (metrics, gradients) = metricsAndGradients(parts)
         let loss = metrics["loss"] ?? .nan
         guard loss.isFinite else {
@@ -158,8 +174,7 @@ public final class Trainer<Model: Layer, Batch: TrainingBatch> {
                                     problem: "the gradient of '\(name)' is not finite (loss \(loss)); no update was applied")
             }
         }
-        optimizer.update(model, along: gradients)
-        return metrics
+        return (metrics, gradients)
     }
 
     /// One update per element of `updates` (each a list of parts, as

@@ -88,3 +88,32 @@ struct PaperLosses {
         do { try trainer.step() } catch { #expect("\(error)".contains("not finite")) }
     }
 }
+
+@Suite struct CheckedUpdateTests {
+    @Test func checkedMetricsAndGradientsAreThoseOfTheStepWithoutUpdating() throws {
+        let trainer = TrainerTests.trainer(optimizer: SGD<Float>(learningRate: 0.02, momentum: 0.5))
+        let before = trainer.model.parameters.map(\.scalars)
+        let checked = try trainer.checkedMetricsAndGradients()
+        let plain = trainer.metricsAndGradients()
+        #expect(trainer.epoch == 0 && trainer.model.parameters.map(\.scalars) == before)
+        #expect(checked.metrics == plain.metrics && checked.gradients.mapValues(\.scalars) == plain.gradients.mapValues(\.scalars))
+        // Applying the checked update is the step.
+        let twin = TrainerTests.trainer(optimizer: SGD<Float>(learningRate: 0.02, momentum: 0.5))
+        trainer.optimizer.update(trainer.model, along: checked.gradients)
+        let stepMetrics = try twin.step()
+        #expect(stepMetrics == checked.metrics && twin.model.parameters.map(\.scalars) == trainer.model.parameters.map(\.scalars))
+    }
+
+    @Test func checkedMetricsAndGradientsRefuseANonFiniteLoss() {
+        var generator = SeededGenerator(seed: 1)
+        let broken = TrainerTests.images(Float.self).map { $0 * Float.nan }
+        let trainer = FullBatchTrainer(model: ConvolutionalAutoencoder<Float>(using: &generator), optimizer: Adam<Float>(), images: broken)
+        do {
+            _ = try trainer.checkedMetricsAndGradients()
+            Issue.record("a NaN loss was accepted")
+        } catch {
+            #expect(error.step == 1 && error.problem.hasPrefix("the loss is not finite"))
+        }
+        #expect(trainer.epoch == 0)
+    }
+}
