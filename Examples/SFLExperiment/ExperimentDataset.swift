@@ -117,14 +117,11 @@ public struct ExperimentDataset: Sendable {
     /// The 64-bit FNV-1a hash of every image's shape and scalars: a
     /// fingerprint that tells whether a resumed run sees the same data.
     var checksum: UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func add(_ bytes: UnsafeRawBufferPointer) {
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        }
+        var hash = FNV1aHash()
         for image in images {
-            for dimension in image.shape { withUnsafeBytes(of: UInt32(dimension).littleEndian, add) }
-            image.scalars.withUnsafeBytes(add)
+            for dimension in image.shape { withUnsafeBytes(of: UInt32(dimension).littleEndian) { hash.add($0) } }
+            image.scalars.withUnsafeBytes { hash.add($0) }
         }
-        return hash
+        return hash.value
     }
 }

@@ -104,8 +104,8 @@ extension ReconstructionExperiment {
     /// The 64-bit FNV-1a hash of the curves' CSV text, in hexadecimal: what
     /// a checkpoint records to recognise the curves saved with it.
     static func checksum(of curves: LearningCurves) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in curves.csv().utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return String(hash, radix: 16)
+        var hash = FNV1aHash()
+        hash.add(curves.csv().utf8)
+        return String(hash.value, radix: 16)
     }
 }

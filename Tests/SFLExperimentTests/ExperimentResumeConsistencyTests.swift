@@ -20,9 +20,14 @@ import SFLKit
         var testDescription: String { name }
     }
 
-    /// A good folder: both runs, 2 epochs of Adam (made once).
+    /// Where the good folder is made: one per test process, removed when it exits.
+    static let goodFolderLocation = FileManager.default.temporaryDirectory.appendingPathComponent("sfl-resume-good-\(UUID().uuidString)")
+
+    /// A good folder: both runs, 2 epochs of Adam (made once, shared by every case).
     static let goodFolder: Result<URL, any Error> = Result {
-        let folder = try makeTemporaryFolder("sfl-resume-good")
+        let folder = goodFolderLocation
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: ExperimentResumeConsistencyTests.goodFolderLocation) }
         _ = try Pipeline.run(Pipeline.settings(output: folder, epochs: 2))
         return folder
     }
@@ -108,7 +113,7 @@ import SFLKit
                  let data = try Data(contentsOf: url(folder, "checkpoint-pl.ckpt"))
                  try data.prefix(data.count / 2).write(to: url(folder, "checkpoint-pl.ckpt"))
              },
-             file: "checkpoint-pl.ckpt", problem: "is corrupt (CRC-32 mismatch) or truncated"),
+             file: "checkpoint-pl.ckpt", problem: "is truncated"),
         Case(name: "truncated curves (a whole epoch missing)",
              tamper: { try edit($0, "curves-pl-sfl.csv") { text in text.split(separator: "\n").prefix(2).joined(separator: "\n") + "\n" } },
              file: "curves-pl-sfl.csv", problem: "holds 1 epochs, its checkpoint"),
