@@ -28,22 +28,6 @@ enum FuzzFormat: String, CaseIterable {
 /// is the backstop).
 let fuzzLimits = ImageDecodingLimits(maxPixels: 1 << 22, maxDecompressedBytes: 1 << 24)
 
-/// Rewrites every chunk CRC that the chunk structure reaches, so that
-/// mutations get past the CRC check and exercise inflate and unfiltering.
-func fixingPNGCRCs(_ input: [UInt8]) -> [UInt8] {
-    var bytes = input
-    var position = 8
-    while position + 12 <= bytes.count {
-        let length = Int(bytes[position]) << 24 | Int(bytes[position + 1]) << 16 | Int(bytes[position + 2]) << 8 | Int(bytes[position + 3])
-        guard length <= bytes.count - position - 12 else { break }
-        let crc = CRC32.checksum(Array(bytes[(position + 4)..<(position + 8 + length)]))
-        let at = position + 8 + length
-        for k in 0..<4 { bytes[at + k] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * k)) }
-        position = at + 4
-    }
-    return bytes
-}
-
 /// Rewrites a checkpoint's trailing CRC-32 (little-endian, of every preceding
 /// byte), so that mutations reach the header and tensor parsing.
 func fixingCheckpointCRC(_ input: [UInt8]) -> [UInt8] {
