@@ -13,8 +13,14 @@
 /// | `loss` | `E = E_PL + E_SFL` (Eq. 7), or `E_PL` alone when the SFL is not optimised |
 /// | `E_PL` | the pixel loss (Eq. 4), weighted |
 /// | `E_SFL` | the spatial frequency loss (Eq. 6), weighted; 0 when neither optimised nor monitored |
-/// | `E_PL_ch1` … | the unweighted per-channel pixel terms (`w = 1`) |
+/// | `E_LP` | only with a ``lowPassLoss``: the low-pass band, weighted (part of `loss` in the SFL run) |
+/// | `E_PL_ch1` … | the unweighted per-channel pixel terms (`w = 1`; in the pixel loss's colour space) |
 /// | `SFL_sigma0.8` … | the unweighted per-subband SFL terms (`w = 1`), the paper's reported figures |
+/// | `colour_PSNR_dB` | only when ``monitorsColour``: the mean over the images of ``colourPeakSignalToNoiseRatio(_:_:blockSize:)`` |
+/// | `colour_error_ch1` … | only when ``monitorsColour``: the mean over the images of ``channelMeanErrors(_:_:)`` |
+///
+/// The colour figures are computed from the same reconstructions as the
+/// losses, so they cost no extra forward pass.
 public final class FullBatchTrainer<Model: Layer> {
     /// The element type of the model's tensors.
     public typealias Scalar = Model.Scalar
@@ -31,6 +37,10 @@ public final class FullBatchTrainer<Model: Layer> {
     public let optimizesSpatialFrequencyLoss: Bool
     /// Whether `E_SFL` is evaluated (for logging) when it is not optimised.
     public let monitorsSpatialFrequencyLoss: Bool
+    /// The low-pass band added to the objective of the run that optimises the SFL, if any.
+    public let lowPassLoss: LowPassLoss<Scalar>?
+    /// Whether each step records the colour figures `colour_PSNR_dB` and `colour_error_ch…`.
+    public let monitorsColour: Bool
 
     /// The model being trained.
     public var model: Model { trainer.model }
@@ -48,10 +58,15 @@ public final class FullBatchTrainer<Model: Layer> {
 
     /// Creates a trainer.
     ///
+    /// - Parameters:
+    ///   - lowPassLoss: a low-pass band optimised with the SFL (ignored when
+    ///     the SFL is not optimised, so the PL-only baseline stays the paper's).
+    ///   - monitorsColour: whether each step records the colour figures.
     /// - Precondition: at least one image; each is `[1, C, H, W]`.
     public init(model: Model, optimizer: any Optimizer<Scalar>, images: [Tensor<Scalar>],
                 pixelLoss: PixelLoss = PixelLoss(), spatialFrequencyLoss: SpatialFrequencyLoss<Scalar> = SpatialFrequencyLoss(),
                 optimizesSpatialFrequencyLoss: Bool = true, monitorsSpatialFrequencyLoss: Bool = true,
+                lowPassLoss: LowPassLoss<Scalar>? = nil, monitorsColour: Bool = false,
                 parallelism: BatchParallelism = .acrossParts) {
         check(!images.isEmpty, "FullBatchTrainer: no images")
         for image in images {
@@ -59,13 +74,18 @@ public final class FullBatchTrainer<Model: Layer> {
         }
         let evaluatesSpatialFrequencyLoss = optimizesSpatialFrequencyLoss || monitorsSpatialFrequencyLoss
         let responses = evaluatesSpatialFrequencyLoss ? images.map { spatialFrequencyLoss.response(of: $0) } : []
+        let lowPass = optimizesSpatialFrequencyLoss ? lowPassLoss : nil
+        let lowPassResponses = lowPass.map { band in images.map { band.response(of: $0) } } ?? []
         let channelNames = (1...images[0].shape[1]).map { "E_PL_ch\($0)" }
+        let colourErrorNames = (1...images[0].shape[1]).map { "colour_error_ch\($0)" }
         let subbandNames = spatialFrequencyLoss.bank.sigmas.map { "SFL_sigma\($0)" }
         batches = ImageBatches(images, shuffle: false, grouping: .perImage)
         self.pixelLoss = pixelLoss
         self.spatialFrequencyLoss = spatialFrequencyLoss
         self.optimizesSpatialFrequencyLoss = optimizesSpatialFrequencyLoss
         self.monitorsSpatialFrequencyLoss = monitorsSpatialFrequencyLoss
+        self.lowPassLoss = lowPass
+        self.monitorsColour = monitorsColour
         trainer = Trainer(model: model, optimizer: optimizer, parallelism: parallelism) { model, batch, metrics in
             let image = batch.images, index = batch.indices[0]
             let reconstruction = model(image)
@@ -76,11 +96,20 @@ public final class FullBatchTrainer<Model: Layer> {
             } else if monitorsSpatialFrequencyLoss {
                 subbands = withoutGradients { spatialFrequencyLoss.breakdown(reconstruction.detached(), originalResponse: responses[index]) }
             }
+            let lowPassTerm = lowPass.map { $0.breakdown(reconstruction, originalResponse: lowPassResponses[index]).value }
             metrics.record("E_PL", pixel.value)
             metrics["E_SFL"] = subbands?.value.doubles[0] ?? 0
+            if let lowPassTerm { metrics.record("E_LP", lowPassTerm) }
             metrics.record(channelNames, pixel.terms)
             if let subbands { metrics.record(subbandNames, subbands.terms) }
-            return optimizesSpatialFrequencyLoss ? pixel.value + subbands!.value : pixel.value
+            if monitorsColour {
+                let output = reconstruction.detached()
+                metrics["colour_PSNR_dB"] = colourPeakSignalToNoiseRatio(output, image)
+                for (name, error) in zip(colourErrorNames, channelMeanErrors(output, image)) { metrics[name] = error }
+            }
+            guard optimizesSpatialFrequencyLoss else { return pixel.value }
+            let objective = pixel.value + subbands!.value
+            return lowPassTerm.map { objective + $0 } ?? objective
         }
     }
 
