@@ -46,13 +46,14 @@ final class ProgressDisplay {
         lastLength = 0
     }
 
-    /// `epoch 37/300 │ PL only E 2.31e-02 SFL 18.9 5.69 1.37 │ PL + SFL E … E_PL … SFL … (×10⁻³) │ 0:12 ETA 1:53`.
+    /// `epoch 37/300 │ PL only E 2.31e-02 SFL 18.9 5.69 1.37 colour 21.4 dB │ PL + SFL E … E_PL … SFL … (×10⁻³) │ 0:12 ETA 1:53`.
     static func line(_ progress: ExperimentProgress) -> String {
         var parts = ["epoch \(progress.epoch)/\(progress.totalEpochs)"]
         for (run, losses) in progress.losses {
             var text = "\(run.title) E " + String(format: "%.3e", losses.total)
             if run.optimizesSpatialFrequencyLoss { text += " E_PL " + String(format: "%.3e", losses.pixel) }
             text += " SFL " + losses.spatialFrequencyPerSubband.map { String(format: "%.3g", $0 * 1e3) }.joined(separator: " ")
+            if let colour = losses.colourPeakSignalToNoiseRatio { text += String(format: " colour %.1f dB", colour) }
             parts.append(text)
         }
         parts.append("\(clock(progress.elapsedSeconds)) ETA \(clock(progress.remainingSeconds))")

@@ -13,6 +13,8 @@ public struct EpochLosses: Equatable, Sendable {
     public var pixelPerChannel: [Double]
     /// The unweighted per-subband SFL terms (`w = 1`), in σ order; empty when not evaluated.
     public var spatialFrequencyPerSubband: [Double]
+    /// The colour PSNR in dB (8 × 8 area averages), when recorded.
+    public var colourPeakSignalToNoiseRatio: Double?
 
     /// Reads the losses from metrics named as ``curveColumns(channelCount:sigmas:)``
     /// says (the trainer's `loss` is read as `E`).
@@ -23,12 +25,15 @@ public struct EpochLosses: Equatable, Sendable {
         pixelPerChannel = metrics.entries.filter { $0.name.hasPrefix("E_PL_ch") }.map(\.value)
         let subbands = metrics.entries.filter { $0.name.hasPrefix("SFL_sigma") }.map(\.value)
         spatialFrequencyPerSubband = subbands.allSatisfy(\.isNaN) ? [] : subbands
+        colourPeakSignalToNoiseRatio = metrics["colour_PSNR_dB"]
     }
 
     /// The learning-curve columns of the experiment:
-    /// `E,E_PL,E_SFL,E_PL_ch1,…,SFL_sigma<σ1>,…`.
-    public static func curveColumns(channelCount: Int, sigmas: [Double]) -> [String] {
-        ["E", "E_PL", "E_SFL"] + (1...channelCount).map { "E_PL_ch\($0)" } + sigmas.map { "SFL_sigma\($0)" }
+    /// `E,E_PL,E_SFL,[E_LP,]E_PL_ch1,…,SFL_sigma<σ1>,…,colour_PSNR_dB,colour_error_ch1,…`
+    /// (``FullBatchTrainer``'s metrics with `monitorsColour`, `loss` named `E`).
+    public static func curveColumns(channelCount: Int, sigmas: [Double], lowPass: Bool = false) -> [String] {
+        ["E", "E_PL", "E_SFL"] + (lowPass ? ["E_LP"] : []) + (1...channelCount).map { "E_PL_ch\($0)" } + sigmas.map { "SFL_sigma\($0)" }
+            + ["colour_PSNR_dB"] + (1...channelCount).map { "colour_error_ch\($0)" }
     }
 
     /// A trainer step's metrics as a curve record's: `loss` renamed `E`.

@@ -63,6 +63,12 @@ public enum ExperimentCommandLine {
           --seed N                seed of the initial weights, N(0, 0.02²) (default \(defaults.seed))
           --paper                 the paper's settings: \(ExperimentSettings.paperDataFolder), 70 images, 300 px,
                                   2000 epochs, SGD lr 0.02 momentum 0.5, w_SFL = 100,10,10 (other options override them)
+        Colour remedies (off by default; see the README's "Learning the colours early")
+          --pixel-space rgb|ycbcr|opponent  colour space of the pixel loss, both runs (default rgb)
+          --pixel-weights A,B,C   pixel-loss weight of each channel of --pixel-space (default 1,1,1)
+          --low-pass-weight W     add a Gaussian low-pass band with weight W to the PL + SFL run (default 0: none)
+          --low-pass-sigma S      the low-pass band's σ in pixels (default \(defaults.lowPassSigma))
+          --mean-colour-bias      start the output bias at the data's mean colour, both runs (default: 0)
         Output
           --out DIR               output folder (default \(defaults.outputFolder))
           --snapshot-epochs A,B   epochs whose reconstructions are saved (default 1 and 25/50/75/100 % of --epochs)
@@ -187,6 +193,16 @@ public enum ExperimentCommandLine {
                     throw ExperimentUsageError("--snapshot-epochs needs a comma-separated list of epochs ≥ 1, got '\(text)'")
                 }
                 settings.snapshotEpochs = parts.map { $0! }
+            case "--pixel-space":
+                let text = try value(option)
+                guard let space = ColourSpace(rawValue: text.lowercased()) else {
+                    throw ExperimentUsageError("--pixel-space needs rgb, ycbcr or opponent, got '\(text)'")
+                }
+                settings.pixelColourSpace = space
+            case "--pixel-weights": settings.pixelChannelWeights = try numbers(option, { $0 >= 0 && $0 <= 1e6 }, "non-negative weights")
+            case "--low-pass-weight": settings.lowPassWeight = try number(option, { $0 >= 0 && $0 <= 1e6 }, "a weight in [0, 1e6]")
+            case "--low-pass-sigma": settings.lowPassSigma = try number(option, { $0 > 0 && $0 <= 64 }, "a σ in (0, 64]")
+            case "--mean-colour-bias": settings.meanColourBias = true
             case "--resume": settings.resume = true
             case "--paper": break
             default:

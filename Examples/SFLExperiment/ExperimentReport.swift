@@ -81,6 +81,12 @@ public enum ExperimentReport {
             }
             plots.append((file: "fig5\(letter)-sfl-sigma\(sigma).svg", plot: plot))
         }
+        var colourPlot = LinePlot(title: "colour PSNR (8×8 area averages; higher is better)", xLabel: "epoch",
+                                  yLabel: "colour PSNR, dB", logarithmicY: false)
+        for (run, curves) in runs where curves.metricNames.contains("colour_PSNR_dB") {
+            colourPlot.series.append(.init(name: run.title, points: curves.points("colour_PSNR_dB"), colour: colour(run)))
+        }
+        if !colourPlot.series.isEmpty { plots.append((file: "fig-colour-psnr.svg", plot: colourPlot)) }
         return plots
     }
 
@@ -108,10 +114,12 @@ public enum ExperimentReport {
                 ? "SGD with momentum, learning rate \(settings.learningRate), momentum \(settings.momentum)"
                 : "Adam, learning rate \(settings.learningRate), β = (0.9, 0.999), ε = 1e-8"),
             ("network", "Table 1: conv 3×3 3→32 ReLU, conv 3×3 32→16 stride 2 ReLU, bilinear ×2, conv 3×3 16→32 ReLU, conv 3×3 32→3 tanh"),
-            ("initialisation", "weights N(0, 0.02²), biases 0, seed \(settings.seed); both runs start from the same weights"),
+            ("initialisation", "weights N(0, 0.02²), biases 0" + (settings.meanColourBias ? " except conv4's, at the inverse tanh of the data's mean colour" : "")
+                + ", seed \(settings.seed); both runs start from the same weights"),
             ("LoG σ", settings.sigmas.map { "\($0)" }.joined(separator: ", ")),
             ("w_SFL", settings.subbandWeights.map { "\($0)" }.joined(separator: ", ")),
-            ("w_PL", "1, 1, 1"),
+            ("w_PL", settings.pixelChannelWeights.map { $0.map { "\($0)" }.joined(separator: ", ") } ?? "1 per channel"),
+            ("colour remedies", settings.colourRemedyDescription),
             ("runs", settings.selectedRuns.map(\.title).joined(separator: ", ")),
             ("snapshot epochs", settings.resolvedSnapshotEpochs.map(String.init).joined(separator: ", ")),
             ("threads", String(settings.threads)),
@@ -153,9 +161,15 @@ public enum ExperimentReport {
         for entry in final {
             lines.append("- Final \(entry.run.title): " + String(format: "E = %.5g, E_PL = %.5g, E_SFL (weighted) = %.5g.", entry.losses.total, entry.losses.pixel, entry.losses.spatialFrequency))
         }
+        for (run, curves) in states {
+            guard let last = curves.records.last, let psnr = last.metrics["colour_PSNR_dB"] else { continue }
+            let errors = last.metrics.entries.filter { $0.name.hasPrefix("colour_error_ch") }.map { String(format: "%.4f", $0.value) }
+            lines.append("- Colour of \(run.title) at epoch \(last.epoch): " + String(format: "PSNR of 8×8 area averages %.2f dB", psnr)
+                         + "; mean error of each channel's mean " + errors.joined(separator: ", ") + " (on the [0, 1] scale).")
+        }
 
         lines += ["", "## Figures", ""]
-        for file in files where file.hasPrefix("fig5") { lines.append("![\(file)](\(file))") }
+        for file in files where file.hasPrefix("fig5") || file == "fig-colour-psnr.svg" { lines.append("![\(file)](\(file))") }
         lines += ["", "Fig. 6 — each row: original, " + states.map(\.run.title).joined(separator: ", ")
                   + " (crop outlined in yellow), then the same crops magnified:", "", "![fig6-reconstructions.png](fig6-reconstructions.png)", ""]
         lines += ["Fig. 7 — first image; each row one run (" + states.map(\.run.title).joined(separator: ", ")
@@ -169,7 +183,8 @@ public enum ExperimentReport {
 
     /// A few words about an output file.
     static func describe(_ file: String) -> String? {
-        if file.hasPrefix("curves-") { return "learning curve: epoch, E, E_PL, E_SFL, per-channel E_PL, per-subband SFL (w = 1), seconds" }
+        if file.hasPrefix("curves-") { return "learning curve: epoch, E, E_PL, E_SFL, per-channel E_PL, per-subband SFL (w = 1), colour PSNR and per-channel mean-colour errors, seconds" }
+        if file == "fig-colour-psnr.svg" { return "colour PSNR (8×8 area averages) of each run per epoch" }
         if file.hasPrefix("checkpoint-") { return "final checkpoint (model, optimizer state, epoch, settings)" }
         if file.hasPrefix("snapshots/") { return file.contains("original") ? "the first image" : "reconstruction of the first image" }
         if file == "summary.md" { return "this file" }

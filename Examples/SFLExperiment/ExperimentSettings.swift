@@ -72,6 +72,16 @@ public struct ExperimentSettings: Equatable, Sendable {
     public var subbandWeights = [100.0, 10, 10]
     /// Which runs to train.
     public var runs = RunSelection.both
+    /// The colour space of the pixel loss (both runs; RGB is the paper's).
+    public var pixelColourSpace = ColourSpace.rgb
+    /// The pixel loss's weight of each channel of ``pixelColourSpace`` (both runs); nil for 1 each (the paper's).
+    public var pixelChannelWeights: [Double]?
+    /// The weight of the low-pass band added to the PL + SFL run's objective (``LowPassLoss``); 0 for none (the paper's).
+    public var lowPassWeight = 0.0
+    /// The standard deviation of the low-pass band's Gaussian, in pixels.
+    public var lowPassSigma = 4.0
+    /// Whether the output layer's bias starts at the data's mean colour (both runs) instead of 0 (the paper's).
+    public var meanColourBias = false
     /// The number of compute threads.
     public var threads = ComputeThreads.available
     /// The seed of the initial weights (both runs start from the same weights).
@@ -107,6 +117,23 @@ public struct ExperimentSettings: Equatable, Sendable {
         return settings
     }
 
+    /// Whether any of the colour remedies (pixel colour space or weights,
+    /// low-pass band, mean-colour bias) departs from the paper.
+    public var usesColourRemedies: Bool {
+        pixelColourSpace != .rgb || pixelChannelWeights != nil || lowPassWeight > 0 || meanColourBias
+    }
+
+    /// The colour remedies in words, e.g. `"pixel loss in ycbcr, weights 1,4,4; low-pass band σ 4, weight 10"`; `"none"` for the paper's.
+    public var colourRemedyDescription: String {
+        var parts: [String] = []
+        if pixelColourSpace != .rgb || pixelChannelWeights != nil {
+            parts.append("pixel loss in \(pixelColourSpace.rawValue)" + (pixelChannelWeights.map { ", weights " + $0.map { "\($0)" }.joined(separator: ",") } ?? ""))
+        }
+        if lowPassWeight > 0 { parts.append("low-pass band σ \(lowPassSigma), weight \(lowPassWeight) (PL + SFL run)") }
+        if meanColourBias { parts.append("output bias at the data's mean colour") }
+        return parts.isEmpty ? "none" : parts.joined(separator: "; ")
+    }
+
     /// The runs to train, in order.
     public var selectedRuns: [ExperimentRun] { runs.runs }
 
@@ -129,6 +156,17 @@ public struct ExperimentSettings: Equatable, Sendable {
             "sigmas": sigmas.map { "\($0)" }.joined(separator: ","),
             "subbandWeights": subbandWeights.map { "\($0)" }.joined(separator: ","),
             "seed": String(seed),
-        ]
+        ].merging(colourRemedyFingerprint) { $1 }
+    }
+
+    /// The colour remedies that depart from the paper, by name (none for the
+    /// paper's settings, so checkpoints written before the remedies existed still resume).
+    private var colourRemedyFingerprint: [String: String] {
+        var entries: [String: String] = [:]
+        if pixelColourSpace != .rgb { entries["pixelColourSpace"] = pixelColourSpace.rawValue }
+        if let pixelChannelWeights { entries["pixelChannelWeights"] = pixelChannelWeights.map { "\($0)" }.joined(separator: ",") }
+        if lowPassWeight > 0 { entries["lowPass"] = "sigma \(lowPassSigma), weight \(lowPassWeight)" }
+        if meanColourBias { entries["meanColourBias"] = "yes" }
+        return entries
     }
 }

@@ -115,13 +115,19 @@ public final class ReconstructionExperiment {
             self.run = run
             var generator = SeededGenerator(seed: settings.seed)
             model = ConvolutionalAutoencoder<Float>(using: &generator)
+            if settings.meanColourBias { model.setOutputBias(toColour: ConvolutionalAutoencoder<Float>.meanColour(of: images)) }
             optimizer = settings.optimizer == .sgd
                 ? SGD<Float>(learningRate: settings.learningRate, momentum: settings.momentum)
                 : Adam<Float>(learningRate: settings.learningRate)
             let loss = SpatialFrequencyLoss<Float>(bank: LoGFilterBank(sigmas: settings.sigmas), subbandWeights: settings.subbandWeights)
-            trainer = FullBatchTrainer(model: model, optimizer: optimizer, images: images, spatialFrequencyLoss: loss,
-                                       optimizesSpatialFrequencyLoss: run.optimizesSpatialFrequencyLoss, monitorsSpatialFrequencyLoss: true)
-            curves = LearningCurves(metricNames: EpochLosses.curveColumns(channelCount: images[0].shape[1], sigmas: settings.sigmas))
+            let lowPass = settings.lowPassWeight > 0 ? LowPassLoss<Float>(sigma: settings.lowPassSigma, weight: settings.lowPassWeight) : nil
+            trainer = FullBatchTrainer(model: model, optimizer: optimizer, images: images,
+                                       pixelLoss: PixelLoss(colourSpace: settings.pixelColourSpace, channelWeights: settings.pixelChannelWeights),
+                                       spatialFrequencyLoss: loss,
+                                       optimizesSpatialFrequencyLoss: run.optimizesSpatialFrequencyLoss, monitorsSpatialFrequencyLoss: true,
+                                       lowPassLoss: lowPass, monitorsColour: true)
+            curves = LearningCurves(metricNames: EpochLosses.curveColumns(channelCount: images[0].shape[1], sigmas: settings.sigmas,
+                                                                          lowPass: trainer.lowPassLoss != nil))
             learningRates = "\(settings.learningRate) from epoch 1"
         }
     }
@@ -156,6 +162,7 @@ public final class ReconstructionExperiment {
     /// The body of ``run(shouldStop:progress:)``, with the thread count set.
     private func session(started sessionStart: ContinuousClock.Instant, shouldStop: () -> Bool,
                          progress: (ExperimentProgress) -> Void) throws(ExperimentError) -> ExperimentOutcome {
+        try checkColourRemedies()
         let states = settings.selectedRuns.map { RunState(run: $0, settings: settings, images: dataset.images) }
         if settings.resume {
             for state in states { try restore(state) }   // reads and checks every file before anything is written
@@ -204,6 +211,18 @@ public final class ReconstructionExperiment {
         try write(text: summary, to: "summary.md")
         return ExperimentOutcome(completedEpochs: epoch, startEpoch: startEpoch, stoppedEarly: stoppedEarly, finalLosses: finalLosses,
                                  files: files, sessionSeconds: sessionSeconds, comparison: comparison)
+    }
+
+    /// Refuses colour remedies the images cannot take: a colour space other
+    /// than RGB needs 3 channels, and the pixel weights one per channel.
+    private func checkColourRemedies() throws(ExperimentError) {
+        let channels = dataset.images[0].shape[1]
+        if settings.pixelColourSpace != .rgb && channels != 3 {
+            throw ExperimentError("--pixel-space \(settings.pixelColourSpace.rawValue) needs colour images; \(dataset.origin) has \(channels) channel(s)")
+        }
+        if let weights = settings.pixelChannelWeights, weights.count != channels {
+            throw ExperimentError("--pixel-weights gives \(weights.count) weights for \(channels) image channel(s) (\(dataset.origin)); give one per channel")
+        }
     }
 
     // MARK: - Training

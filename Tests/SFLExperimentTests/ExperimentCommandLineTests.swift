@@ -43,6 +43,25 @@ import SFLKit
         #expect(s.threads == 1 && s.seed == 42 && s.outputFolder == "o" && s.resolvedSnapshotEpochs == [2, 40] && s.resume)
     }
 
+    @Test func colourRemediesAreOffByDefaultAndParse() throws {
+        for defaults in [try settings([]), try settings(["--paper"])] {
+            #expect(!defaults.usesColourRemedies && defaults.colourRemedyDescription == "none")
+            #expect(defaults.pixelColourSpace == .rgb && defaults.pixelChannelWeights == nil && defaults.lowPassWeight == 0 && !defaults.meanColourBias)
+        }
+        let s = try settings(["--paper", "--pixel-space", "YCbCr", "--pixel-weights", "1,4,4", "--low-pass-weight=10",
+                              "--low-pass-sigma", "2.5", "--mean-colour-bias"])
+        #expect(s.pixelColourSpace == .ycbcr && s.pixelChannelWeights == [1, 4, 4] && s.lowPassWeight == 10 && s.lowPassSigma == 2.5)
+        #expect(s.meanColourBias && s.usesColourRemedies)
+        #expect(s.colourRemedyDescription == "pixel loss in ycbcr, weights 1.0,4.0,4.0; low-pass band σ 2.5, weight 10.0 (PL + SFL run); output bias at the data's mean colour")
+        // The paper's settings add nothing to the resume fingerprint; each remedy does.
+        #expect(try settings(["--paper"]).fingerprint.count == 8 && s.fingerprint.count == 12)
+        #expect(problem(["--pixel-space", "lab"]) == "--pixel-space needs rgb, ycbcr or opponent, got 'lab'")
+        #expect(problem(["--pixel-weights", "1,-1,1"]) == "--pixel-weights needs a comma-separated list of non-negative weights, got '1,-1,1'")
+        #expect(problem(["--low-pass-weight", "-2"]) == "--low-pass-weight needs a weight in [0, 1e6], got '-2'")
+        #expect(problem(["--low-pass-sigma", "0"]) == "--low-pass-sigma needs a σ in (0, 64], got '0'")
+        #expect(ExperimentCommandLine.usage.contains("--mean-colour-bias") && ExperimentCommandLine.usage.contains("--low-pass-weight"))
+    }
+
     @Test func dependentDefaults() throws {
         let photos = try settings(["--data", "photos"])
         #expect(photos.longestSide == 300 && photos.imageCount == nil)

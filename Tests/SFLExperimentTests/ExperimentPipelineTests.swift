@@ -35,7 +35,7 @@ import SFLKit
         #expect(epochsSeen == [1, 2] && outcome.completedEpochs == 2 && !outcome.stoppedEarly && outcome.startEpoch == 0)
 
         let expected = ["checkpoint-pl-sfl.ckpt", "checkpoint-pl.ckpt", "curves-pl-sfl.csv", "curves-pl.csv",
-                        "fig5a-loss.svg", "fig5b-sfl-sigma0.8.svg", "fig5c-sfl-sigma1.6.svg", "fig5d-sfl-sigma3.2.svg",
+                        "fig-colour-psnr.svg", "fig5a-loss.svg", "fig5b-sfl-sigma0.8.svg", "fig5c-sfl-sigma1.6.svg", "fig5d-sfl-sigma3.2.svg",
                         "fig6-reconstructions.png", "fig7-snapshots.png", "snapshots/original.png",
                         "snapshots/pl-epoch-00001.png", "snapshots/pl-epoch-00002.png",
                         "snapshots/pl-sfl-epoch-00001.png", "snapshots/pl-sfl-epoch-00002.png", "summary.md"]
@@ -47,7 +47,8 @@ import SFLKit
             let lines = text.split(separator: "\n")
             #expect(lines.count == 3)
             #expect(lines[0].split(separator: ",").map(String.init) == ["epoch", "E", "E_PL", "E_SFL", "E_PL_ch1", "E_PL_ch2", "E_PL_ch3",
-                                                                        "SFL_sigma0.8", "SFL_sigma1.6", "SFL_sigma3.2", "seconds"])
+                                                                        "SFL_sigma0.8", "SFL_sigma1.6", "SFL_sigma3.2", "colour_PSNR_dB",
+                                                                        "colour_error_ch1", "colour_error_ch2", "colour_error_ch3", "seconds"])
             let curves = try LearningCurves(csv: text, source: run.rawValue)
             #expect(curves.records.map(\.epoch) == [1, 2])
             #expect(curves.records.allSatisfy { EpochLosses($0.metrics).spatialFrequencyPerSubband.count == 3 && EpochLosses($0.metrics).total.isFinite })
@@ -169,5 +170,55 @@ import SFLKit
         let dataset = try ExperimentDataset.load(folder: folder.path, maxCount: nil, longestSide: 16)
         #expect(dataset.names == ["good.png"] && dataset.images[0].shape == [1, 3, 11, 16])
         #expect(dataset.failures.count == 1 && dataset.failures[0].contains("broken.png"))
+    }
+}
+
+@Suite struct ExperimentColourRemedyTests {
+    @Test func remediesReachTheRunsAndTheRecord() throws {
+        let folder = try makeTemporaryFolder("sfl-remedies")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var settings = ExperimentPipelineTests.settings(output: folder)
+        settings.pixelColourSpace = .opponent
+        settings.pixelChannelWeights = [2, 2, 1]
+        settings.lowPassWeight = 10
+        settings.lowPassSigma = 2
+        settings.meanColourBias = true
+        _ = try ExperimentPipelineTests.run(settings)
+        let curves = try ExperimentRun.allCases.map { try LearningCurves(contentsOf: folder.appendingPathComponent(ReconstructionExperiment.curvesFile($0))) }
+        // The low-pass band is part of the PL + SFL run's objective only.
+        #expect(!curves[0].metricNames.contains("E_LP") && curves[1].metricNames.contains("E_LP"))
+        let sfl = curves[1].records[0].metrics
+        #expect(abs(sfl["E"]! - (sfl["E_PL"]! + sfl["E_SFL"]! + sfl["E_LP"]!)) <= 1e-6 * sfl["E"]!)
+        // The pixel loss is weighted in opponent colours: E_PL = Σ w_c · term_c.
+        let terms = (1...3).map { sfl["E_PL_ch\($0)"]! }
+        #expect(abs(sfl["E_PL"]! - (2 * terms[0] + 2 * terms[1] + terms[2])) <= 1e-6 * sfl["E_PL"]!)
+        // Both runs start at the data's mean colour: the first epoch's colour
+        // errors are those of the seed's model with that output bias.
+        let dataset = try ExperimentDataset.load(for: settings)
+        var generator = SeededGenerator(seed: settings.seed)
+        let model = ConvolutionalAutoencoder<Float>(using: &generator)
+        let meanColour = ConvolutionalAutoencoder<Float>.meanColour(of: dataset.images)
+        #expect(meanColour.contains { abs($0) > 1e-3 })
+        model.setOutputBias(toColour: meanColour)
+        let errors: [Double] = dataset.images.map { image in channelMeanErrors(withoutGradients { model(image) }, image)[0] }
+        let expected = errors.reduce(0, +) / Double(errors.count)
+        for curve in curves {
+            #expect(abs(curve.records[0].metrics["colour_error_ch1"]! - expected) <= 1e-6 * expected)
+        }
+        let summary = try String(contentsOf: folder.appendingPathComponent("summary.md"), encoding: .utf8)
+        #expect(summary.contains(settings.colourRemedyDescription) && summary.contains("Colour of PL + SFL at epoch 2"))
+        let checkpoint = try Checkpoint<Float>(contentsOf: folder.appendingPathComponent(ReconstructionExperiment.checkpointFile(.pixelLoss)))
+        #expect(checkpoint.metadata["lowPass"] == "sigma 2.0, weight 10.0" && checkpoint.metadata["meanColourBias"] == "yes")
+    }
+
+    @Test func weightsThatDoNotFitTheImagesAreRefused() throws {
+        let folder = try makeTemporaryFolder("sfl-remedies")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var settings = ExperimentPipelineTests.settings(output: folder)
+        settings.pixelChannelWeights = [1, 2]
+        #expect { try ExperimentPipelineTests.run(settings) } throws: { error in
+            "\(error)".contains("--pixel-weights gives 2 weights for 3 image channel(s)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 }
