@@ -86,12 +86,15 @@ import SFLKit
                  for record in curves.records {
                      var entries = record.metrics.entries.map { ($0.name, $0.value) }
                      entries.insert(("E_PL_ch4", 0.01), at: 6)
+                     entries.append(("colour_error_ch4", 0.01))
                      four.append(epoch: record.epoch, metrics: TrainingMetrics(entries), elapsedSeconds: record.elapsedSeconds)
                  }
                  try four.write(to: url(folder, "curves-pl.csv"))
              },
-             file: "curves-pl.csv", problem: "has the columns E,E_PL,E_SFL,E_PL_ch1,E_PL_ch2,E_PL_ch3,E_PL_ch4,SFL_sigma0.8,SFL_sigma1.6,SFL_sigma3.2, "
-                 + "this run records E,E_PL,E_SFL,E_PL_ch1,E_PL_ch2,E_PL_ch3,SFL_sigma0.8,SFL_sigma1.6,SFL_sigma3.2 (3 image channels, σ = 0.8, 1.6, 3.2)"),
+             file: "curves-pl.csv", problem: "has the columns E,E_PL,E_SFL,E_PL_ch1,E_PL_ch2,E_PL_ch3,E_PL_ch4,SFL_sigma0.8,SFL_sigma1.6,SFL_sigma3.2,"
+                 + "colour_PSNR_dB,colour_error_ch1,colour_error_ch2,colour_error_ch3,colour_error_ch4, "
+                 + "this run records E,E_PL,E_SFL,E_PL_ch1,E_PL_ch2,E_PL_ch3,SFL_sigma0.8,SFL_sigma1.6,SFL_sigma3.2,"
+                 + "colour_PSNR_dB,colour_error_ch1,colour_error_ch2,colour_error_ch3 (3 image channels, σ = 0.8, 1.6, 3.2)"),
         Case(name: "non-finite parameters (CRC valid)",
              tamper: { try rewrite($0, "checkpoint-pl.ckpt") { checkpoint in
                  var parameters = checkpoint.model.parameters

@@ -29,7 +29,8 @@ struct AtomicFileTests {
         let target = folder.appendingPathComponent("model.ckpt")
         let live = folder.appendingPathComponent(".model.ckpt.\(UUID().uuidString).tmp")
         try Data("being written".utf8).write(to: live)
-        let descriptor = open(live.path, O_RDONLY)
+        // O_CLOEXEC: a child spawned meanwhile by another test (the kill test) must not inherit the lock.
+        let descriptor = open(live.path, O_RDONLY | O_CLOEXEC)
         try #require(descriptor >= 0 && flock(descriptor, LOCK_EX) == 0)
         try writeAtomically([4], to: target)
         #expect(FileManager.default.fileExists(atPath: live.path))
