@@ -59,9 +59,17 @@ public final class FullBatchTrainer<Model: Layer> {
     /// Creates a trainer.
     ///
     /// - Parameters:
+    ///   - model: the model to train.
+    ///   - optimizer: the optimizer that applies each update.
+    ///   - images: the training images, one part each.
+    ///   - pixelLoss: the pixel loss (default: the paper's, RGB, weight 1 per channel).
+    ///   - spatialFrequencyLoss: the SFL (default: the paper's bank and weights).
+    ///   - optimizesSpatialFrequencyLoss: whether `E_SFL` is part of the objective.
+    ///   - monitorsSpatialFrequencyLoss: whether `E_SFL` is evaluated for logging when not optimised.
     ///   - lowPassLoss: a low-pass band optimised with the SFL (ignored when
     ///     the SFL is not optimised, so the PL-only baseline stays the paper's).
     ///   - monitorsColour: whether each step records the colour figures.
+    ///   - parallelism: how the threads are used (default: images across threads).
     /// - Precondition: at least one image; each is `[1, C, H, W]`.
     public init(model: Model, optimizer: any Optimizer<Scalar>, images: [Tensor<Scalar>],
                 pixelLoss: PixelLoss = PixelLoss(), spatialFrequencyLoss: SpatialFrequencyLoss<Scalar> = SpatialFrequencyLoss(),
