@@ -13,14 +13,28 @@ struct SanitizerCanary {
     static func main() {
         switch CommandLine.arguments.dropFirst().first {
         case "race":
+            // Both threads are started and parked before either touches the
+            // counter, then released together by the main thread. Without the
+            // barrier the first thread could finish before the second began,
+            // and Foundation's own locking around thread start and exit would
+            // order the two loops, so TSan would rightly see no race (it
+            // happened once in CI).
             let counter = Counter()
+            let ready = DispatchSemaphore(value: 0)
+            let go = DispatchSemaphore(value: 0)
             let done = DispatchSemaphore(value: 0)
             for _ in 0..<2 {
                 Thread.detachNewThread {
-                    for _ in 0..<100_000 { counter.value += 1 }
+                    ready.signal()
+                    go.wait()
+                    for _ in 0..<1_000_000 { counter.value += 1 }
                     done.signal()
                 }
             }
+            ready.wait()
+            ready.wait()
+            go.signal()
+            go.signal()
             done.wait()
             done.wait()
             print("race: counter \(counter.value)")
