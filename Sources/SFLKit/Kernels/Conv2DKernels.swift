@@ -439,8 +439,8 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 /// its own (16 lane-wise partial sums per channel).
 ///
 /// 3×3 stride-1 geometries for which ``winogradWeightGradientPays(for:)``
-/// use Winograd F(2×2, 3×3) for the weight gradient instead
-/// (``conv2DWeightGradientWinograd(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``).
+/// use Winograd F(4×4, 3×3) for the weight gradient instead
+/// (``conv2DWeightGradientWinograd4x4(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``).
 ///
 /// - Parameters:
 ///   - input: `[N, Cin, H, W]`.
@@ -458,9 +458,9 @@ func conv2DWeightGradient<S: TensorScalar>(input: UnsafePointer<S>, outputGradie
                                            gradientMask: UnsafePointer<S>? = nil) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
     if winogradWeightGradientPays(for: g) {
-        conv2DWeightGradientWinograd(input: input, outputGradient: outputGradient, weightGradient: weightGradient,
-                                     biasGradient: biasGradient,
-                                     geometry: g, threads: threads, gradientMask: gradientMask)
+        conv2DWeightGradientWinograd4x4(input: input, outputGradient: outputGradient, weightGradient: weightGradient,
+                                        biasGradient: biasGradient,
+                                        geometry: g, threads: threads, gradientMask: gradientMask)
         return
     }
     let cout = g.outputChannels

@@ -3,10 +3,9 @@
 // convolution: 3×3 kernels with stride 1 and enough channels that the tile
 // transforms are paid for by the multiplies they save.
 //
-// The forward pass and the input gradient use F(4×4, 3×3) (WinogradF4.swift:
-// 2.25 multiplies per output pixel and channel pair instead of 9); the weight
-// gradient uses F(2×2, 3×3) (WinogradWeightGradient.swift: 4 instead of 9),
-// whose smaller tiles keep its sums over the whole image accurate in Float.
+// All three passes use F(4×4, 3×3): the forward pass and the input gradient
+// in WinogradF4.swift, the weight gradient in WinogradF4WeightGradient.swift
+// (2.25 multiplies per output pixel and channel pair instead of 9).
 
 /// Whether the Winograd kernels handle `geometry`: a 3×3 kernel with both
 /// strides 1.

@@ -28,7 +28,7 @@ private let winograd4RowBlocksPerImage = 16
 
 /// Applies the 6-point input transform `Bᵀ x` of F(4×4, 3×3) lane-wise.
 @inline(__always)
-private func winograd4InputTransform<S: TensorScalar>(
+func winograd4InputTransform<S: TensorScalar>(
     _ x0: SIMD16<S>, _ x1: SIMD16<S>, _ x2: SIMD16<S>, _ x3: SIMD16<S>, _ x4: SIMD16<S>, _ x5: SIMD16<S>
 ) -> (SIMD16<S>, SIMD16<S>, SIMD16<S>, SIMD16<S>, SIMD16<S>, SIMD16<S>) {
     let four: S = 4, five: S = 5, two: S = 2
