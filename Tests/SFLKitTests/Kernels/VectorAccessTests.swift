@@ -29,11 +29,17 @@ struct VectorAccessTests {
         #expect(memory[count...].allSatisfy { $0 == -1 })
     }
 
-    @Test("A 16×16 transpose between strided rows, with missing source rows read as zeros", arguments: [16, 13, 1])
+    @Test("A 16×16 transpose between strided rows, with missing source rows read as zeros, in Float and Double",
+          arguments: [16, 13, 1])
     func transpose16(rows: Int) {
+        checkTranspose16(Float.self, rows: rows)
+        checkTranspose16(Double.self, rows: rows)
+    }
+
+    private func checkTranspose16<S: TensorScalar>(_: S.Type, rows: Int) {
         let sourceStride = 21, destinationStride = 19
-        let source = (0..<(16 * sourceStride)).map { Double($0) }
-        var destination = [Double](repeating: -1, count: 16 * destinationStride)
+        let source = (0..<(16 * sourceStride)).map { S($0) }
+        var destination = [S](repeating: -1, count: 16 * destinationStride)
         source.withUnsafeBufferPointer { input in
             destination.withUnsafeMutableBufferPointer {
                 transpose16x16(input.baseAddress!, sourceStride: sourceStride, rows: rows, to: $0.baseAddress!, destinationStride: destinationStride)
@@ -41,9 +47,27 @@ struct VectorAccessTests {
         }
         for j in 0..<16 {
             for k in 0..<16 {
-                #expect(destination[j * destinationStride + k] == (k < rows ? source[k * sourceStride + j] : 0), "(\(j), \(k))")
+                #expect(destination[j * destinationStride + k] == (k < rows ? source[k * sourceStride + j] : 0), "\(S.self) (\(j), \(k))")
             }
             #expect(destination[(j * destinationStride + 16)..<(j * destinationStride + destinationStride)].allSatisfy { $0 == -1 })
+        }
+    }
+
+    @Test("Two 4×4 transposes in the halves of 8-lane rows, in Float and Double")
+    func transposePairs() {
+        checkTransposePairs(Float.self)
+        checkTransposePairs(Double.self)
+    }
+
+    private func checkTransposePairs<S: TensorScalar>(_: S.Type) {
+        let rows = (0..<4).map { r in SIMD8<S>((0..<8).map { S(10 * r + $0) }) }
+        let t = transpose4Pairs(rows[0], rows[1], rows[2], rows[3])
+        let columns = [t.0, t.1, t.2, t.3]
+        for k in 0..<4 {
+            for r in 0..<4 {
+                #expect(columns[k][r] == rows[r][k], "\(S.self) low block, column \(k), row \(r)")
+                #expect(columns[k][4 + r] == rows[r][4 + k], "\(S.self) high block, column \(k), row \(r)")
+            }
         }
     }
 
