@@ -293,23 +293,55 @@ private func blendRows<S: TensorScalar>(
 }
 
 /// `out[c] = Σ_{f ∈ table[c]} w_f · row[src_f]` for `c < count`, summed in
-/// entry order, with straight-line paths when every entry list has one or two entries.
+/// entry order, with straight-line paths when every entry list has one or two
+/// entries, and fixed-weight loops inside a bilinear ×2 map
+/// (``AxisTable/doubling``).
 @inline(__always)
 private func gatherColumns<S: TensorScalar>(
     _ row: UnsafePointer<S>, _ table: AxisTable<S>, into out: UnsafeMutablePointer<S>, count: Int
 ) {
+    guard let doubling = table.doubling else {
+        gatherColumns(row, table, into: out, columns: 0..<count)
+        return
+    }
+    let interior = doubling.interior
+    gatherColumns(row, table, into: out, columns: 0..<interior.lowerBound)
+    let quarter: S = 0.25, threeQuarters: S = 0.75
+    switch doubling.direction {
+    case .upsampling:
+        // Columns 2j and 2j + 1 read input j − 1, j and j, j + 1.
+        // Wrapping index arithmetic: with overflow checks it was not vectorised.
+        for j in (interior.lowerBound / 2)..<(interior.upperBound / 2) {
+            out[2 &* j] = quarter * row[j &- 1] + threeQuarters * row[j]
+            out[2 &* j &+ 1] = threeQuarters * row[j] + quarter * row[j &+ 1]
+        }
+    case .adjoint:
+        // Column j sums outputs 2j − 1 ... 2j + 2, in that order.
+        for j in interior {
+            let g = row + 2 &* j
+            out[j] = quarter * g[-1] + threeQuarters * g[0] + threeQuarters * g[1] + quarter * g[2]
+        }
+    }
+    gatherColumns(row, table, into: out, columns: interior.upperBound..<count)
+}
+
+/// ``gatherColumns(_:_:into:count:)`` for the columns `columns`, from the table.
+@inline(__always)
+private func gatherColumns<S: TensorScalar>(
+    _ row: UnsafePointer<S>, _ table: AxisTable<S>, into out: UnsafeMutablePointer<S>, columns: Range<Int>
+) {
     let source = table.source, weight = table.weight
     switch table.uniformTaps {
     case 1:
-        for c in 0..<count { out[c] = weight[c] * row[source[c]] }
+        for c in columns { out[c] = weight[c] * row[source[c]] }
     case 2:
-        for c in 0..<count {
+        for c in columns {
             out[c] = weight[2 * c] * row[source[2 * c]] + weight[2 * c + 1] * row[source[2 * c + 1]]
         }
     default:
         // Transposed bilinear maps have 1 to 4 entries per column (about 4 when
         // upsampled ×2); straight-line code for 3 and 4, the same sums in the same order.
-        for c in 0..<count {
+        for c in columns {
             let f = table.start[c], end = table.start[c + 1]
             switch end - f {
             case 4:
@@ -327,6 +359,67 @@ private func gatherColumns<S: TensorScalar>(
     }
 }
 
+/// The interior of a bilinear ×2 axis map (`alignCorners` false, output
+/// length exactly twice the input's), where every weight is ¼ or ¾ and the
+/// source indices follow from the column: the decoder's upsampling of 150
+/// columns to 300 and its adjoint. There the column gathers need no table
+/// and the compiler vectorises them (interleaving or deinterleaving
+/// shuffles); the table's general loop, one scalar at a time with four
+/// table loads per column, was most of the upsampling's time. The sums keep
+/// the table's order, so results are bit-identical.
+struct BilinearDoubling: Equatable, Sendable {
+    /// Which map: the upsampling (`2n` columns from `n`) or its transpose.
+    enum Direction: Equatable, Sendable {
+        /// Output column `2j` is `¼ x[j − 1] + ¾ x[j]`, `2j + 1` is `¾ x[j] + ¼ x[j + 1]`.
+        case upsampling
+        /// Column `j` is `¼ g[2j − 1] + ¾ g[2j] + ¾ g[2j + 1] + ¼ g[2j + 2]`.
+        case adjoint
+    }
+
+    /// Which map.
+    let direction: Direction
+    /// The columns written by the fixed-weight loop; the table gives the rest.
+    let interior: Range<Int>
+
+    /// A pattern with the given parts (no check).
+    init(direction: Direction, interior: Range<Int>) {
+        self.direction = direction
+        self.interior = interior
+    }
+
+    /// The doubling pattern of `axis`, or `nil` when it does not have one
+    /// (fewer than 3 source columns for the upsampling, 4 columns for the
+    /// adjoint, or any entry that differs).
+    init?(_ axis: ResampleAxis) {
+        func matches(_ r: Int, _ expected: KeyValuePairs<Int, Double>) -> Bool {
+            let first = axis.start[r]
+            guard axis.start[r + 1] - first == expected.count else { return false }
+            return expected.enumerated().allSatisfy { k, entry in
+                axis.source[first + k] == entry.key && axis.weight[first + k] == entry.value
+            }
+        }
+        let n = axis.sourceCount
+        if axis.count == 2 * n && n >= 3 {
+            for j in 1..<(n - 1) where !(matches(2 * j, [j - 1: 0.25, j: 0.75])
+                                         && matches(2 * j + 1, [j: 0.75, j + 1: 0.25])) {
+                return nil
+            }
+            direction = .upsampling
+            interior = 2 ..< 2 * (n - 1)
+        } else if n == 2 * axis.count && axis.count >= 4 {
+            // Column 1 also lists output 0 (weight 0): the loop starts at 2.
+            for j in 2..<(axis.count - 1)
+            where !matches(j, [2 * j - 1: 0.25, 2 * j: 0.75, 2 * j + 1: 0.75, 2 * j + 2: 0.25]) {
+                return nil
+            }
+            direction = .adjoint
+            interior = 2 ..< axis.count - 1
+        } else {
+            return nil
+        }
+    }
+}
+
 /// A ``ResampleAxis`` copied into raw buffers, weights converted to `S`
 /// (one allocation per table, released by ``deallocate()``).
 private struct AxisTable<S: TensorScalar> {
@@ -338,6 +431,8 @@ private struct AxisTable<S: TensorScalar> {
     let weight: UnsafeMutablePointer<S>
     /// `t` when every row has exactly `t` entries, else 0.
     let uniformTaps: Int
+    /// The bilinear ×2 pattern of the map, if it has one.
+    let doubling: BilinearDoubling?
 
     /// Copies `axis`.
     init(_ axis: ResampleAxis) {
@@ -349,6 +444,7 @@ private struct AxisTable<S: TensorScalar> {
         for e in axis.weight.indices { (weight + e).initialize(to: S(axis.weight[e])) }
         let taps = axis.count > 0 ? axis.start[1] : 0
         uniformTaps = axis.start.indices.allSatisfy { axis.start[$0] == $0 * taps } ? taps : 0
+        doubling = BilinearDoubling(axis)
     }
 
     /// The smallest and largest source index read by the rows `rows`

@@ -104,6 +104,41 @@ import Testing
         #expect(abs(lhs - rhs) <= 1e-12 * max(1, abs(lhs)))
     }
 
+    @Test("bilinear ×2 maps are recognised (the decoder's columns and their transpose), other maps are not")
+    func doublingRecognised() {
+        let columns = ResampleAxis(inputCount: 150, outputCount: 300, mode: .bilinear(alignCorners: false))
+        #expect(BilinearDoubling(columns) == BilinearDoubling(direction: .upsampling, interior: 2..<298))
+        #expect(BilinearDoubling(columns.transposed()) == BilinearDoubling(direction: .adjoint, interior: 2..<149))
+        #expect(BilinearDoubling(ResampleAxis(inputCount: 113, outputCount: 225, mode: .bilinear(alignCorners: false))) == nil)
+        #expect(BilinearDoubling(ResampleAxis(inputCount: 150, outputCount: 300, mode: .bilinear(alignCorners: true))) == nil)
+        #expect(BilinearDoubling(ResampleAxis(inputCount: 150, outputCount: 300, mode: .nearest)) == nil)
+        #expect(BilinearDoubling(ResampleAxis(inputCount: 2, outputCount: 4, mode: .bilinear(alignCorners: false))) == nil)
+    }
+
+    @Test("along a bilinear ×2 axis, forward and adjoint give the table's sums bit for bit in Float")
+    func doublingBitIdentical() {
+        let g = ResampleGeometry(planes: 1, inputHeight: 1, inputWidth: 150, outputHeight: 1, outputWidth: 300,
+                                 mode: .bilinear(alignCorners: false))
+        let x = Support.values(150, seed: 16).map { Float($0) }
+        let gradient = Support.values(300, seed: 17).map { Float($0) }
+        let taps = (0..<300).map { Self.naiveTaps($0, input: 150, output: 300, mode: g.mode) }
+        // The forward: each output's taps in order; the adjoint: each input's readers in increasing output order.
+        let expectedForward = taps.map { $0.reduce(Float(0)) { $0 + Float($1.1) * x[$1.0] } }
+        var expectedAdjoint = [Float](repeating: 0, count: 150)
+        var started = [Bool](repeating: false, count: 150)
+        for (o, list) in taps.enumerated() {
+            for (i, w) in list {
+                let term = Float(w) * gradient[o]
+                expectedAdjoint[i] = started[i] ? expectedAdjoint[i] + term : term
+                started[i] = true
+            }
+        }
+        let forward = Self.forward(Float.self, x.map { Double($0) }, g).map { Float($0) }
+        let adjoint = Self.adjoint(Float.self, gradient.map { Double($0) }, g).map { Float($0) }
+        #expect(forward == expectedForward)
+        #expect(adjoint == expectedAdjoint)
+    }
+
     @Test("nearest with an integer ratio reads input ⌊o·in/out⌋")
     func nearestIntegerRatios() {
         for (inSize, outSize) in [(3, 6), (4, 12), (5, 15), (6, 3), (9, 3), (7, 7)] {
