@@ -219,7 +219,7 @@ private func resampleGather<S: TensorScalar>(
     let columnsFirst = sourceHeight < height
 
     // The maps as raw tables in S, converted once per call.
-    let rowTable = AxisTable<S>(rows), columnTable = AxisTable<S>(columns)
+    let rowTable = AxisTable<S>(rows), columnTable = AxisTable<S>(columns, findingDoubling: true)
     defer { rowTable.deallocate(); columnTable.deallocate() }
 
     let work = totalRows * (sourceWidth + width)
@@ -391,17 +391,16 @@ struct BilinearDoubling: Equatable, Sendable {
     /// (fewer than 3 source columns for the upsampling, 4 columns for the
     /// adjoint, or any entry that differs).
     init?(_ axis: ResampleAxis) {
-        func matches(_ r: Int, _ expected: KeyValuePairs<Int, Double>) -> Bool {
-            let first = axis.start[r]
-            guard axis.start[r + 1] - first == expected.count else { return false }
-            return expected.enumerated().allSatisfy { k, entry in
-                axis.source[first + k] == entry.key && axis.weight[first + k] == entry.value
-            }
+        // Row r lists `count` entries: sources first, first + 1, … with weights `weights(k)`.
+        func matches(_ r: Int, count: Int, firstSource first: Int, weights: (Int) -> Double) -> Bool {
+            let start = axis.start[r]
+            guard axis.start[r + 1] - start == count else { return false }
+            return (0..<count).allSatisfy { k in axis.source[start + k] == first + k && axis.weight[start + k] == weights(k) }
         }
         let n = axis.sourceCount
         if axis.count == 2 * n && n >= 3 {
-            for j in 1..<(n - 1) where !(matches(2 * j, [j - 1: 0.25, j: 0.75])
-                                         && matches(2 * j + 1, [j: 0.75, j + 1: 0.25])) {
+            for j in 1..<(n - 1) where !(matches(2 * j, count: 2, firstSource: j - 1) { $0 == 0 ? 0.25 : 0.75 }
+                                         && matches(2 * j + 1, count: 2, firstSource: j) { $0 == 0 ? 0.75 : 0.25 }) {
                 return nil
             }
             direction = .upsampling
@@ -409,7 +408,7 @@ struct BilinearDoubling: Equatable, Sendable {
         } else if n == 2 * axis.count && axis.count >= 4 {
             // Column 1 also lists output 0 (weight 0): the loop starts at 2.
             for j in 2..<(axis.count - 1)
-            where !matches(j, [2 * j - 1: 0.25, 2 * j: 0.75, 2 * j + 1: 0.75, 2 * j + 2: 0.25]) {
+            where !matches(j, count: 4, firstSource: 2 * j - 1, weights: { $0 == 0 || $0 == 3 ? 0.25 : 0.75 }) {
                 return nil
             }
             direction = .adjoint
@@ -434,8 +433,9 @@ private struct AxisTable<S: TensorScalar> {
     /// The bilinear ×2 pattern of the map, if it has one.
     let doubling: BilinearDoubling?
 
-    /// Copies `axis`.
-    init(_ axis: ResampleAxis) {
+    /// Copies `axis`; with `findingDoubling`, also looks for its bilinear ×2
+    /// pattern (only column gathers use it).
+    init(_ axis: ResampleAxis, findingDoubling: Bool = false) {
         start = .allocate(capacity: axis.start.count)
         start.initialize(from: axis.start, count: axis.start.count)
         source = .allocate(capacity: max(axis.source.count, 1))
@@ -444,7 +444,7 @@ private struct AxisTable<S: TensorScalar> {
         for e in axis.weight.indices { (weight + e).initialize(to: S(axis.weight[e])) }
         let taps = axis.count > 0 ? axis.start[1] : 0
         uniformTaps = axis.start.indices.allSatisfy { axis.start[$0] == $0 * taps } ? taps : 0
-        doubling = BilinearDoubling(axis)
+        doubling = findingDoubling ? BilinearDoubling(axis) : nil
     }
 
     /// The smallest and largest source index read by the rows `rows`
