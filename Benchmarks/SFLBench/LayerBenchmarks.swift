@@ -8,18 +8,27 @@ struct ConvolutionLayerSpec {
     let stride: Int
     /// Whether training needs this layer's input gradient (not for the image itself).
     let needsInputGradient: Bool
+    /// Whether the network fuses a ReLU into this layer (`conv2DReLU`): its
+    /// backward passes then read the rectified output as the gradient's mask.
+    let rectified: Bool
 
     static let tableOne = [
-        ConvolutionLayerSpec(name: "conv1 3→32 s1", inputChannels: 3, outputChannels: 32, stride: 1, needsInputGradient: false),
-        ConvolutionLayerSpec(name: "conv2 32→16 s2", inputChannels: 32, outputChannels: 16, stride: 2, needsInputGradient: true),
-        ConvolutionLayerSpec(name: "conv3 16→32 s1", inputChannels: 16, outputChannels: 32, stride: 1, needsInputGradient: true),
-        ConvolutionLayerSpec(name: "conv4 32→3 s1", inputChannels: 32, outputChannels: 3, stride: 1, needsInputGradient: true),
+        ConvolutionLayerSpec(name: "conv1 3→32 s1", inputChannels: 3, outputChannels: 32, stride: 1, needsInputGradient: false,
+                             rectified: true),
+        ConvolutionLayerSpec(name: "conv2 32→16 s2", inputChannels: 32, outputChannels: 16, stride: 2, needsInputGradient: true,
+                             rectified: true),
+        ConvolutionLayerSpec(name: "conv3 16→32 s1", inputChannels: 16, outputChannels: 32, stride: 1, needsInputGradient: true,
+                             rectified: true),
+        ConvolutionLayerSpec(name: "conv4 32→3 s1", inputChannels: 32, outputChannels: 3, stride: 1, needsInputGradient: true,
+                             rectified: false),
     ]
 }
 
 /// Forward, weight-gradient and input-gradient times and rates of each
-/// Table-1 convolution, each with the least time its memory traffic takes
-/// at `bandwidth`: the tensors it reads and writes (`Float`), moved once.
+/// Table-1 convolution, with the ReLU the network fuses into it (so that the
+/// backward passes apply its mask, as in training), each with the least time
+/// its memory traffic takes at `bandwidth`: the tensors it reads and writes
+/// (`Float`), moved once.
 func benchmarkConvolutions(options: BenchmarkOptions, peak: Double?, bandwidth: MemoryBandwidth?) -> [BenchmarkResult] {
     var generator = SeededGenerator(seed: 1)
     var results: [BenchmarkResult] = []
@@ -27,7 +36,12 @@ func benchmarkConvolutions(options: BenchmarkOptions, peak: Double?, bandwidth: 
         let input = Tensor<Float>(randomUniform: [1, layer.inputChannels, options.height, options.width], in: -1...1, using: &generator)
         let weight = Tensor<Float>(randomNormal: [layer.outputChannels, layer.inputChannels, 3, 3], standardDeviation: 0.02, using: &generator)
         let bias = Tensor<Float>(zeros: [layer.outputChannels])
-        let output = input.conv2D(weight: weight, bias: bias, stride: layer.stride, padding: .same)
+        func convolution(_ input: Tensor<Float>, _ weight: Tensor<Float>, _ bias: Tensor<Float>) -> Tensor<Float> {
+            layer.rectified ? input.conv2DReLU(weight: weight, bias: bias, stride: layer.stride, padding: .same)
+                : input.conv2D(weight: weight, bias: bias, stride: layer.stride, padding: .same)
+        }
+        let output = convolution(input, weight, bias)
+        let maskBytes = layer.rectified ? output.scalarCount * MemoryLayout<Float>.size : 0
         let flops = 2.0 * Double(output.scalarCount * layer.inputChannels * 9)
         let inputBytes = input.scalarCount * MemoryLayout<Float>.size, outputBytes = output.scalarCount * MemoryLayout<Float>.size
         func record(_ pass: String, _ time: Double, reading read: Int, writing written: Int) {
@@ -38,19 +52,19 @@ func benchmarkConvolutions(options: BenchmarkOptions, peak: Double?, bandwidth: 
         }
         let seed = Tensor<Float>(randomNormal: output.shape, using: &generator)
         record("forward", medianSeconds(repeats: options.repeats) {
-            _ = withoutGradients { input.conv2D(weight: weight, bias: bias, stride: layer.stride, padding: .same) }
+            _ = withoutGradients { convolution(input, weight, bias) }
         }, reading: inputBytes, writing: outputBytes)
         let trainableWeight = weight.requiringGradient(), trainableBias = bias.requiringGradient()
-        let weightGraph = input.conv2D(weight: trainableWeight, bias: trainableBias, stride: layer.stride, padding: .same)
+        let weightGraph = convolution(input, trainableWeight, trainableBias)
         record("weight grad", medianSeconds(repeats: options.repeats) {
             _ = weightGraph.gradients(withRespectTo: [trainableWeight], seed: seed, retainGraph: true)
-        }, reading: inputBytes + outputBytes, writing: 0)
+        }, reading: inputBytes + outputBytes + maskBytes, writing: 0)
         if layer.needsInputGradient {
             let trainableInput = input.requiringGradient()
-            let inputGraph = trainableInput.conv2D(weight: weight, bias: bias, stride: layer.stride, padding: .same)
+            let inputGraph = convolution(trainableInput, weight, bias)
             record("input grad", medianSeconds(repeats: options.repeats) {
                 _ = inputGraph.gradients(withRespectTo: [trainableInput], seed: seed, retainGraph: true)
-            }, reading: outputBytes, writing: inputBytes)
+            }, reading: outputBytes + maskBytes, writing: inputBytes)
         }
     }
     return results
