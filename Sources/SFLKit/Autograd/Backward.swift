@@ -8,28 +8,51 @@
 /// walk order, so the sum is the same on every run), and reduces broadcast
 /// gradients to the shape of their input. Gradients themselves are computed
 /// without recording.
+///
+/// A fused ReLU's mask moves to the kernel that produces its gradient where
+/// that is safe (``ReLUMasks``): the ReLU's output has exactly one consumer
+/// in the graph, both ops take part, and the caller does not observe that
+/// gradient. The results are the same either way, bit for bit.
 enum BackwardEngine {
     /// Walks the graph below `root` seeded with `seed`, calling `visit` with
     /// each node and its complete gradient just before the node's pullback runs
     /// (leaves have none).
     ///
+    /// - Parameter observed: the nodes whose gradient `visit` must see as it
+    ///   is (the gradient with respect to a fused ReLU's output, not masked
+    ///   early); leaves always are.
+    ///
     /// Frees every visited operation's pullback and inputs unless `retainGraph` is set.
     static func run<Scalar>(
-        root: GraphNode<Scalar>, seed: Tensor<Scalar>, retainGraph: Bool,
+        root: GraphNode<Scalar>, seed: Tensor<Scalar>, retainGraph: Bool, observed: Set<ObjectIdentifier> = [],
         visit: (GraphNode<Scalar>, Tensor<Scalar>) -> Void
     ) {
         let order = topologicalOrder(from: root)
+        let moving = nodesWhoseMaskMoves(order, observed: observed)
         var pending: [ObjectIdentifier: Tensor<Scalar>] = [ObjectIdentifier(root): seed]
+        // Nodes whose pending gradient their consumer has already masked by their fused ReLU.
+        var masked: Set<ObjectIdentifier> = []
         withoutGradients {
             for node in order.reversed() {
-                guard let gradient = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+                let key = ObjectIdentifier(node)
+                guard let gradient = pending.removeValue(forKey: key) else { continue }
                 visit(node, gradient)
                 if node.isLeaf { continue }
                 guard let pullback = node.pullback else {
                     fatalError("backward: the graph through '\(node.operation)' was already freed by an earlier backward pass; pass retainGraph: true to the first one")
                 }
-                let inputs = node.inputs
-                let gradients = pullback(gradient, inputs.map { $0 != nil })
+                let inputs = node.inputs, needs = inputs.map { $0 != nil }
+                let gradients: [Tensor<Scalar>?]
+                if let maskingPullback = node.maskingPullback {
+                    let inputMasks = inputs.map { input in
+                        input.flatMap { moving.contains(ObjectIdentifier($0)) ? $0.rectifiedOutput : nil }
+                    }
+                    gradients = maskingPullback(gradient, needs,
+                                                ReLUMasks(gradientIsMasked: masked.contains(key), inputMasks: inputMasks))
+                    for (input, mask) in zip(inputs, inputMasks) where mask != nil { masked.insert(ObjectIdentifier(input!)) }
+                } else {
+                    gradients = pullback(gradient, needs)
+                }
                 check(gradients.count == inputs.count, "backward: '\(node.operation)' returned \(gradients.count) gradients for \(inputs.count) inputs")
                 for (input, inputGradient) in zip(inputs, gradients) {
                     guard let input, let inputGradient else { continue }
@@ -37,12 +60,29 @@ enum BackwardEngine {
                     let key = ObjectIdentifier(input)
                     pending[key] = pending[key].map { $0 + reduced } ?? reduced
                 }
-                if !retainGraph {
-                    node.pullback = nil
-                    node.inputs = []
-                }
+                if !retainGraph { node.free() }
             }
         }
+    }
+
+    /// The nodes of `order` whose fused ReLU the walk applies in their
+    /// consumer's pullback (``ReLUMasks``): each has a rectified output, is
+    /// the input of exactly one edge of the graph, from a node that takes
+    /// part as well, and is not `observed`.
+    static func nodesWhoseMaskMoves<Scalar>(_ order: [GraphNode<Scalar>], observed: Set<ObjectIdentifier>) -> Set<ObjectIdentifier> {
+        var edges: [ObjectIdentifier: Int] = [:], maskingEdges: [ObjectIdentifier: Int] = [:]
+        for node in order {
+            for case let input? in node.inputs {
+                edges[ObjectIdentifier(input), default: 0] += 1
+                if node.maskingPullback != nil { maskingEdges[ObjectIdentifier(input), default: 0] += 1 }
+            }
+        }
+        var moving: Set<ObjectIdentifier> = []
+        for node in order where node.rectifiedOutput != nil && node.maskingPullback != nil {
+            let key = ObjectIdentifier(node)
+            if edges[key] == 1 && maskingEdges[key] == 1 && !observed.contains(key) { moving.insert(key) }
+        }
+        return moving
     }
 
     /// The nodes reachable from `root`, each after all of its inputs.
@@ -111,7 +151,8 @@ extension Tensor {
             for (index, input) in inputs.enumerated() {
                 if let inputNode = input.node { wanted[ObjectIdentifier(inputNode), default: []].append(index) }
             }
-            BackwardEngine.run(root: node, seed: seed.detached(), retainGraph: retainGraph) { visited, gradient in
+            BackwardEngine.run(root: node, seed: seed.detached(), retainGraph: retainGraph,
+                               observed: Set(wanted.keys)) { visited, gradient in
                 for index in wanted[ObjectIdentifier(visited)] ?? [] { results[index] = gradient }
             }
         }

@@ -11,6 +11,10 @@ final class GraphNode<Scalar: TensorScalar>: @unchecked Sendable {
     /// gradient may have the output's (broadcast) shape: the engine sums it
     /// down to the input's shape.
     typealias Pullback = (_ gradient: Tensor<Scalar>, _ needsGradient: [Bool]) -> [Tensor<Scalar>?]
+    /// A ``Pullback`` that can hand ReLU masks across an edge of the graph
+    /// (``ReLUMasks``): it may receive its gradient already masked by its own
+    /// fused ReLU, and may be asked to mask the gradients of its inputs.
+    typealias MaskingPullback = (_ gradient: Tensor<Scalar>, _ needsGradient: [Bool], _ masks: ReLUMasks<Scalar>) -> [Tensor<Scalar>?]
 
     /// The operation's name, for error messages and debugging.
     let operation: String
@@ -23,6 +27,14 @@ final class GraphNode<Scalar: TensorScalar>: @unchecked Sendable {
     var inputs: [GraphNode?]
     /// The operation's vector–Jacobian product; `nil` for leaves and once freed.
     var pullback: Pullback?
+    /// The same product for ops that take part in moving a ReLU's mask to
+    /// the kernel that produces the gradient (the convolutions); `nil`
+    /// otherwise and once freed.
+    var maskingPullback: MaskingPullback?
+    /// For an op whose pullback begins by keeping its gradient only where its
+    /// own output is positive (a fused ReLU: `conv2DReLU`), that output;
+    /// `nil` otherwise.
+    let rectifiedOutput: TensorStorage<Scalar>?
     /// The gradient accumulated into a leaf by `backward`; guarded by `lock`,
     /// because leaves (parameters) are shared between graphs and threads.
     var gradient: Tensor<Scalar>? {
@@ -43,6 +55,7 @@ final class GraphNode<Scalar: TensorScalar>: @unchecked Sendable {
         self.shape = shape
         isLeaf = true
         inputs = []
+        rectifiedOutput = nil
     }
 
     /// Creates the node of an operation.
@@ -52,6 +65,30 @@ final class GraphNode<Scalar: TensorScalar>: @unchecked Sendable {
         isLeaf = false
         self.inputs = inputs
         self.pullback = pullback
+        rectifiedOutput = nil
+    }
+
+    /// Creates the node of an operation whose pullback can exchange ReLU
+    /// masks with its neighbours; `rectifiedOutput` as the property.
+    init(operation: String, shape: [Int], inputs: [GraphNode?], rectifiedOutput: TensorStorage<Scalar>?,
+         maskingPullback: @escaping MaskingPullback) {
+        self.operation = operation
+        self.shape = shape
+        isLeaf = false
+        self.inputs = inputs
+        self.rectifiedOutput = rectifiedOutput
+        self.maskingPullback = maskingPullback
+        pullback = { gradient, needs in
+            maskingPullback(gradient, needs, ReLUMasks(gradientIsMasked: false, inputMasks: needs.map { _ in nil }))
+        }
+    }
+
+    /// Drops the pullbacks and the edges to the inputs (after the backward
+    /// walk has used them).
+    func free() {
+        pullback = nil
+        maskingPullback = nil
+        inputs = []
     }
 
     /// Releases the graph below this node iteratively: a long chain of nodes
@@ -69,6 +106,27 @@ final class GraphNode<Scalar: TensorScalar>: @unchecked Sendable {
     }
 }
 
+/// The ReLU masks one pullback exchanges with its neighbours in a backward
+/// walk.
+///
+/// A fused ReLU's pullback (`conv2DReLU`) keeps its gradient only where the
+/// ReLU's output is positive. When that output has one consumer, and the
+/// consumer's kernel can apply the mask as it stores the gradient (the
+/// convolutions' input gradients), the walk asks it to, and tells the ReLU's
+/// pullback that its gradient arrives masked: the gradient is then masked
+/// once, in cache, instead of by every kernel that reads it (conv3's two
+/// backward passes each spent 0.6–0.9 ms on it). The walk never does this
+/// for a tensor whose gradient the caller asked for, which stays the
+/// gradient with respect to the ReLU's output.
+struct ReLUMasks<Scalar: TensorScalar> {
+    /// Whether the gradient passed to the pullback is already zero where the
+    /// op's own ``GraphNode/rectifiedOutput`` is not positive.
+    let gradientIsMasked: Bool
+    /// Per input: `nil`, or the output of the fused ReLU that produced the
+    /// input; the pullback returns that input's gradient masked by it.
+    let inputMasks: [TensorStorage<Scalar>?]
+}
+
 extension Tensor {
     /// Returns the result of an operation, recording it for differentiation
     /// when gradients are being recorded and some input requires one.
@@ -84,6 +142,23 @@ extension Tensor {
             return Tensor(shape: shape, storage: storage)
         }
         let node = GraphNode(operation: operation, shape: shape, inputs: inputs.map(\.node), pullback: pullback)
+        return Tensor(shape: shape, storage: storage, node: node)
+    }
+}
+
+extension Tensor {
+    /// ``recordOperation(_:shape:storage:inputs:pullback:)`` for an op whose
+    /// pullback takes part in moving ReLU masks (``ReLUMasks``);
+    /// `rectifiedOutput` is its own fused ReLU's output, if it has one.
+    static func recordOperation(
+        _ operation: String, shape: [Int], storage: TensorStorage<Scalar>, inputs: [Tensor],
+        rectifiedOutput: TensorStorage<Scalar>?, maskingPullback: @escaping GraphNode<Scalar>.MaskingPullback
+    ) -> Tensor {
+        guard GradientMode.isRecording, inputs.contains(where: { $0.node != nil }) else {
+            return Tensor(shape: shape, storage: storage)
+        }
+        let node = GraphNode(operation: operation, shape: shape, inputs: inputs.map(\.node), rectifiedOutput: rectifiedOutput,
+                             maskingPullback: maskingPullback)
         return Tensor(shape: shape, storage: storage, node: node)
     }
 }

@@ -60,9 +60,12 @@ private let channelVectorGradientRowBlocks = 16
 ///   - inputGradient: `[N, Cin, H, W]`, overwritten.
 ///   - geometry: the sizes.
 ///   - threads: how many threads may run at once.
+///   - inputMask: `nil`, or a fused ReLU's output `[N, Cin, H, W]` whose
+///     non-positive entries zero the gradient, applied to each parallel
+///     block of rows once it is stored (``maskGradient(_:by:count:)``).
 func inputGradientByChannelVectors<S: TensorScalar>(program: InputGradientProgram<S>, weight: UnsafePointer<S>,
                                                     inputGradient: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry,
-                                                    threads: Int) {
+                                                    threads: Int, inputMask: UnsafePointer<S>? = nil) {
     let lanes = kernelVectorWidth, sx = g.strideX, sy = g.strideY, taps = g.kernelHeight * g.kernelWidth
     let cin = g.inputChannels, cout = g.outputChannels, h = g.inputHeight, w = g.inputWidth
     let totalTaps = program.programStart[sy * sx], inputBlocks = (cin + lanes - 1) / lanes
@@ -86,7 +89,18 @@ func inputGradientByChannelVectors<S: TensorScalar>(program: InputGradientProgra
         let n = rowBlock / rowBlocks
         let image = program.gradient + n * cout * channelPlane + program.leftPad
         let sums = scratchBase.base + worker * rowSumsCount
-        for i in Parallel.range(of: rowBlock % rowBlocks, splitting: h, into: rowBlocks) {
+        let blockRows = Parallel.range(of: rowBlock % rowBlocks, splitting: h, into: rowBlocks)
+        // The block's rows, once stored, masked channel by channel (one long run of the mask each, as in
+        // conv2DInputGradient's direct path).
+        defer {
+            if let inputMask {
+                for c in 0..<cin {
+                    let offset = ((n * cin + c) * h + blockRows.lowerBound) * w
+                    maskGradient(out.base + offset, by: inputMask + offset, count: blockRows.count * w)
+                }
+            }
+        }
+        for i in blockRows {
             let paddedRow = i + g.padTop, rho = paddedRow % sy
             let rowBase = image + (program.topRows + paddedRow / sy) * program.rowWidth
             for ib in 0..<inputBlocks {

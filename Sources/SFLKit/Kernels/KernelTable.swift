@@ -23,8 +23,9 @@ struct KernelTable<Scalar: TensorScalar>: Sendable {
     let matrixMultiply: @Sendable (Pointer, Pointer, MutablePointer, Int, Int, Int, Int) -> Void
     /// Input, weight, bias, output, geometry, threads, and whether to fuse a ReLU into the stores.
     let conv2DForward: @Sendable (Pointer, Pointer, Pointer?, MutablePointer, Conv2DGeometry, Int, Bool) -> Void
-    /// Output gradient, weight, input gradient, geometry, threads, and a fused ReLU's output as the gradient's mask.
-    let conv2DInputGradient: @Sendable (Pointer, Pointer, MutablePointer, Conv2DGeometry, Int, Pointer?) -> Void
+    /// Output gradient, weight, input gradient, geometry, threads, a fused ReLU's output as the gradient's mask, and
+    /// the output of the fused ReLU that produced the input, as the input gradient's mask.
+    let conv2DInputGradient: @Sendable (Pointer, Pointer, MutablePointer, Conv2DGeometry, Int, Pointer?, Pointer?) -> Void
     /// Input, output gradient, weight and bias gradients, geometry, threads, and a fused ReLU's output as the gradient's mask.
     let conv2DWeightGradient: @Sendable (Pointer, Pointer, MutablePointer, MutablePointer?, Conv2DGeometry, Int, Pointer?) -> Void
     let resampleForward: @Sendable (Pointer, MutablePointer, ResampleGeometry, Int) -> Void
@@ -60,7 +61,8 @@ struct KernelTable<Scalar: TensorScalar>: Sendable {
             matrixMultiply: { matrixMultiplyKernel($0, $1, $2, m: $3, k: $4, n: $5, threads: $6) },
             conv2DForward: { SFLKit.conv2DForward(input: $0, weight: $1, bias: $2, output: $3, geometry: $4, threads: $5, rectify: $6) },
             conv2DInputGradient: {
-                SFLKit.conv2DInputGradient(outputGradient: $0, weight: $1, inputGradient: $2, geometry: $3, threads: $4, gradientMask: $5)
+                SFLKit.conv2DInputGradient(outputGradient: $0, weight: $1, inputGradient: $2, geometry: $3, threads: $4, gradientMask: $5,
+                                           inputMask: $6)
             },
             conv2DWeightGradient: {
                 SFLKit.conv2DWeightGradient(input: $0, outputGradient: $1, weightGradient: $2, biasGradient: $3, geometry: $4, threads: $5,

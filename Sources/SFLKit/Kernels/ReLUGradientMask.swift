@@ -4,7 +4,10 @@
 // positive and zero elsewhere. Rather than writing that masked gradient as a
 // tensor (a full pass over three large arrays), the kernels that read the
 // gradient take the rectified output as a mask and apply it as they copy the
-// gradient into their own scratch.
+// gradient into their own scratch. When the ReLU's output feeds exactly one
+// convolution, the backward walk moves the mask further up: that
+// convolution's input gradient applies it once as it stores the gradient
+// (`maskGradient`), and the ReLU's backward kernels read it unmasked.
 
 /// `mask[i] > 0 ? value[i] : 0` lane-wise: the ReLU's gradient `value` given
 /// its output `mask`.
@@ -48,5 +51,38 @@ func copyGradient<S: TensorScalar>(_ source: UnsafePointer<S>, mask: UnsafePoint
     while i < count {
         destination[i] = mask[i] > 0 ? source[i] : 0
         i += 1
+    }
+}
+
+/// Zeroes `values[i]` where `mask[i]` is not positive, for `i < count`: the
+/// ReLU's gradient applied in place by the kernel that has just stored
+/// `values`, while they are still in cache (a convolution's input gradient
+/// whose input is a fused ReLU's output; the ReLU's own backward kernels then
+/// read the gradient unmasked).
+///
+/// - Requires: `values` does not overlap `mask`.
+@inline(__always)
+func maskGradient<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, by mask: UnsafePointer<S>, count: Int) {
+    let width = kernelVectorWidth
+    var i = 0
+    while i + width <= count {
+        storeVector(passingPositive(loadVector(values + i), mask: loadVector(mask + i)), to: values + i)
+        i += width
+    }
+    while i < count {
+        if !(mask[i] > 0) { values[i] = 0 }
+        i += 1
+    }
+}
+
+/// ``maskGradient(_:by:count:)`` over a whole tensor of `count` scalars, in
+/// parallel blocks: for the kernels that cannot mask each row as they store
+/// it.
+func maskGradient<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, by mask: UnsafePointer<S>, count: Int, threads: Int) {
+    let blockSize = 1 << 14, blocks = (count + blockSize - 1) / blockSize
+    let target = SendablePointer(values)
+    Parallel.forEachBlock(blocks, threads: threads) { block in
+        let first = block * blockSize
+        maskGradient(target.base + first, by: mask + first, count: min(blockSize, count - first))
     }
 }

@@ -78,18 +78,23 @@ extension Tensor {
         Scalar.kernels.conv2DForward(storage.base, weight.storage.base, bias?.storage.base, output.base, geometry,
                                      ComputeThreads.current, rectified)
         // The unfused op keeps only input and weight for its pullback; the fused one also its output (the ReLU's mask,
-        // which the backward kernels apply to the gradient as they read it).
+        // which the backward kernels apply to the gradient as they read it, unless the walk reports that the kernel
+        // producing the gradient has applied it already).
         let input = storage, filter = weight.storage, inputShape = shape, weightShape = weight.shape
         let mask = rectified ? output : nil
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
-        return Tensor.recordOperation(name, shape: outputShape, storage: output, inputs: inputs) { gradient, needs in
+        return Tensor.recordOperation(name, shape: outputShape, storage: output, inputs: inputs,
+                                      rectifiedOutput: mask) { gradient, needs, masks in
             let threads = ComputeThreads.current
             // Through the ReLU: the gradient counts where the output is positive (where the input to the ReLU was).
-            let gradientMask = mask.map { UnsafePointer($0.base) }
+            let gradientMask = masks.gradientIsMasked ? nil : mask.map { UnsafePointer($0.base) }
             var inputGradient: Tensor?, weightGradient: Tensor?, biasGradient: Tensor?
             if needs[0] {
                 let result = TensorStorage<Scalar>(uninitializedCount: input.count)
-                Scalar.kernels.conv2DInputGradient(gradient.storage.base, filter.base, result.base, geometry, threads, gradientMask)
+                // The input's own fused ReLU, when the walk moves it here: masked as the gradient is stored.
+                let inputMask = masks.inputMasks[0].map { UnsafePointer($0.base) }
+                Scalar.kernels.conv2DInputGradient(gradient.storage.base, filter.base, result.base, geometry, threads, gradientMask,
+                                                   inputMask)
                 inputGradient = Tensor(shape: inputShape, storage: result)
             }
             if needs[1] || needs.count > 2 && needs[2] {
@@ -97,10 +102,21 @@ extension Tensor {
                 let biases = needs.count > 2 ? TensorStorage<Scalar>(uninitializedCount: weightShape[0]) : nil
                 Scalar.kernels.conv2DWeightGradient(input.base, gradient.storage.base, weights.base, biases?.base, geometry, threads,
                                                     gradientMask)
-                weightGradient = Tensor(shape: weightShape, storage: weights)
-                biasGradient = biases.map { Tensor(shape: [weightShape[0]], storage: $0) }
+                // A weight or bias computed by a fused ReLU (unusual, but the walk may move its mask here too).
+                weightGradient = Tensor(shape: weightShape, storage: keepingPositive(weights, mask: masks.inputMasks[1]))
+                biasGradient = biases.map { Tensor(shape: [weightShape[0]], storage: keepingPositive($0, mask: masks.inputMasks[2])) }
             }
             return needs.count > 2 ? [inputGradient, weightGradient, biasGradient] : [inputGradient, weightGradient]
         }
     }
+}
+
+/// `gradient` zeroed in place where `mask` is not positive (a ReLU's
+/// gradient, for the small weight and bias tensors); unchanged when `mask`
+/// is `nil`.
+private func keepingPositive<Scalar>(_ gradient: TensorStorage<Scalar>, mask: TensorStorage<Scalar>?) -> TensorStorage<Scalar> {
+    if let mask {
+        for i in 0..<gradient.count where !(mask.base[i] > 0) { gradient.base[i] = 0 }
+    }
+    return gradient
 }

@@ -536,4 +536,44 @@ struct Conv2DKernelTests {
             #expect(identical(biasGradient, expectedBias), "bias gradient, \(S.self), \(threads) threads")
         }
     }
+
+    @Test("An input mask stores, bit for bit, the input gradient masked afterwards (any thread count)", arguments: geometries)
+    func inputMaskMatchesMaskingAfterwards(_ g: Conv2DGeometry) {
+        expectInputMaskMatchesMaskingAfterwards(Double.self, g)
+        expectInputMaskMatchesMaskingAfterwards(Float.self, g)
+    }
+
+    /// Runs the input gradient with `inputMask` (a ReLU output: zeros,
+    /// positive values, `+∞`), with and without a gradient mask, and expects
+    /// the bits of the unmasked result with every entry zeroed where the
+    /// mask is not positive.
+    private func expectInputMaskMatchesMaskingAfterwards<S: TensorScalar>(_: S.Type, _ g: Conv2DGeometry) {
+        let weight = randomValues(g.weightCount, seed: 21).map { S($0) }
+        let gradient = randomValues(g.outputCount, seed: 22).map { S($0) }
+        let gradientMask = randomValues(g.outputCount, seed: 23).map { S(max($0, 0)) }
+        let inputMask = randomValues(g.inputCount, seed: 24).enumerated().map { index, value -> S in
+            index % 19 == 3 ? .infinity : S(max(value, 0))
+        }
+        if g.inputCount >= 20 { #expect(inputMask.contains(0) && inputMask.contains { $0 > 0 }) }
+        for useGradientMask in [false, true] {
+            var unmasked = [S](repeating: .nan, count: g.inputCount)
+            gradientMask.withUnsafeBufferPointer { gradientMask in
+                conv2DInputGradient(outputGradient: gradient, weight: weight, inputGradient: &unmasked, geometry: g, threads: 1,
+                                    gradientMask: useGradientMask ? gradientMask.baseAddress : nil)
+            }
+            let expected = zip(inputMask, unmasked).map { m, v in m > 0 ? v : 0 }
+            for threads in [1, 3] {
+                var inputGradient = [S](repeating: .nan, count: g.inputCount)
+                gradientMask.withUnsafeBufferPointer { gradientMask in
+                    inputMask.withUnsafeBufferPointer { inputMask in
+                        conv2DInputGradient(outputGradient: gradient, weight: weight, inputGradient: &inputGradient, geometry: g,
+                                            threads: threads, gradientMask: useGradientMask ? gradientMask.baseAddress : nil,
+                                            inputMask: inputMask.baseAddress)
+                    }
+                }
+                #expect(identical(inputGradient, expected),
+                        "input gradient, \(S.self), \(threads) threads, gradient mask \(useGradientMask)")
+            }
+        }
+    }
 }
