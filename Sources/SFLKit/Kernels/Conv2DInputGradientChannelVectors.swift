@@ -62,7 +62,8 @@ private let channelVectorGradientRowBlocks = 16
 ///   - threads: how many threads may run at once.
 ///   - inputMask: `nil`, or a fused ReLU's output `[N, Cin, H, W]` whose
 ///     non-positive entries zero the gradient, applied to each parallel
-///     block of rows once it is stored (``maskGradient(_:by:count:)``).
+///     block of rows once it is stored
+///     (``maskGradientRows(_:by:image:channels:height:width:rows:)``).
 func inputGradientByChannelVectors<S: TensorScalar>(program: InputGradientProgram<S>, weight: UnsafePointer<S>,
                                                     inputGradient: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry,
                                                     threads: Int, inputMask: UnsafePointer<S>? = nil) {
@@ -90,14 +91,9 @@ func inputGradientByChannelVectors<S: TensorScalar>(program: InputGradientProgra
         let image = program.gradient + n * cout * channelPlane + program.leftPad
         let sums = scratchBase.base + worker * rowSumsCount
         let blockRows = Parallel.range(of: rowBlock % rowBlocks, splitting: h, into: rowBlocks)
-        // The block's rows, once stored, masked channel by channel (one long run of the mask each, as in
-        // conv2DInputGradient's direct path).
-        defer {
+        defer {   // the block's rows of every channel, once stored
             if let inputMask {
-                for c in 0..<cin {
-                    let offset = ((n * cin + c) * h + blockRows.lowerBound) * w
-                    maskGradient(out.base + offset, by: inputMask + offset, count: blockRows.count * w)
-                }
+                maskGradientRows(out.base, by: inputMask, image: n, channels: cin, height: h, width: w, rows: blockRows)
             }
         }
         for i in blockRows {

@@ -75,6 +75,22 @@ func maskGradient<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, by mask: U
     }
 }
 
+/// ``maskGradient(_:by:count:)`` over rows `rows` of every channel of image
+/// `image` in a `[N, channels, height, width]` gradient and its mask, one
+/// channel at a time: how the direct input gradients apply a moved ReLU
+/// mask to each parallel block of rows once they have stored it. One long
+/// run of the mask per channel: masking each row as soon as every channel
+/// had stored it read 32 short runs at once and cost conv4's input gradient
+/// 1.2 ms instead of 0.7 (one thread), runs of four rows 1.0 ms.
+@inline(__always)
+func maskGradientRows<S: TensorScalar>(_ gradient: UnsafeMutablePointer<S>, by mask: UnsafePointer<S>, image: Int,
+                                       channels: Int, height: Int, width: Int, rows: Range<Int>) {
+    for c in 0..<channels {
+        let offset = ((image * channels + c) * height + rows.lowerBound) * width
+        maskGradient(gradient + offset, by: mask + offset, count: rows.count * width)
+    }
+}
+
 /// ``maskGradient(_:by:count:)`` over a whole tensor of `count` scalars, in
 /// parallel blocks: for the kernels that cannot mask each row as they store
 /// it.
