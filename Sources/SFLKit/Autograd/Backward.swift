@@ -30,8 +30,6 @@ enum BackwardEngine {
         let order = topologicalOrder(from: root)
         let moving = nodesWhoseMaskMoves(order, observed: observed)
         var pending: [ObjectIdentifier: Tensor<Scalar>] = [ObjectIdentifier(root): seed]
-        // Nodes whose pending gradient their consumer has already masked by their fused ReLU.
-        var masked: Set<ObjectIdentifier> = []
         withoutGradients {
             for node in order.reversed() {
                 let key = ObjectIdentifier(node)
@@ -47,9 +45,9 @@ enum BackwardEngine {
                     let inputMasks = inputs.map { input in
                         input.flatMap { moving.contains(ObjectIdentifier($0)) ? $0.rectifiedOutput : nil }
                     }
+                    // A moving node's one consumer takes part, so it has masked whatever gradient arrived here.
                     gradients = maskingPullback(gradient, needs,
-                                                ReLUMasks(gradientIsMasked: masked.contains(key), inputMasks: inputMasks))
-                    for (input, mask) in zip(inputs, inputMasks) where mask != nil { masked.insert(ObjectIdentifier(input!)) }
+                                                ReLUMasks(gradientIsMasked: moving.contains(key), inputMasks: inputMasks))
                 } else {
                     gradients = pullback(gradient, needs)
                 }

@@ -56,7 +56,7 @@ func copyGradient<S: TensorScalar>(_ source: UnsafePointer<S>, mask: UnsafePoint
 
 /// Zeroes `values[i]` where `mask[i]` is not positive, for `i < count`: the
 /// ReLU's gradient applied in place by the kernel that has just stored
-/// `values`, while they are still in cache (a convolution's input gradient
+/// `values` (a convolution's input gradient
 /// whose input is a fused ReLU's output; the ReLU's own backward kernels then
 /// read the gradient unmasked).
 ///
