@@ -229,25 +229,9 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
                                           threads: Int, gradientMask: UnsafePointer<S>? = nil,
                                           inputMask: UnsafePointer<S>? = nil) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
-    if winogradApplies(to: g) && winogradPays(for: g) && max(g.padTop, g.padBottom, g.padLeft, g.padRight) <= 2 {
-        let transposed = Conv2DGeometry(batch: g.batch, inputChannels: g.outputChannels, inputHeight: g.outputHeight,
-                                        inputWidth: g.outputWidth, outputChannels: g.inputChannels,
-                                        kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1,
-                                        padTop: 2 - g.padTop, padBottom: 2 - g.padBottom,
-                                        padLeft: 2 - g.padLeft, padRight: 2 - g.padRight)
-        let flipped = UnsafeMutablePointer<S>.allocate(capacity: g.weightCount)
-        defer { flipped.deallocate() }
-        for o in 0..<g.outputChannels {
-            for c in 0..<g.inputChannels {
-                for tap in 0..<9 { flipped[(c * g.outputChannels + o) * 9 + 8 - tap] = weight[(o * g.inputChannels + c) * 9 + tap] }
-            }
-        }
-        conv2DForwardWinograd4x4(input: outputGradient, weight: flipped, bias: nil, output: inputGradient,
-                                 geometry: transposed, threads: threads, inputMask: gradientMask)
-        if let inputMask {
-            maskGradient(inputGradient, by: inputMask, count: g.batch * g.inputChannels * g.inputHeight * g.inputWidth,
-                         threads: threads)
-        }
+    if winogradInputGradientApplies(to: g) {
+        conv2DInputGradientWinograd4x4(outputGradient: outputGradient, weight: weight, inputGradient: inputGradient, geometry: g,
+                                       threads: threads, gradientMask: gradientMask, inputMask: inputMask)
         return
     }
     let sx = g.strideX, sy = g.strideY, kh = g.kernelHeight, kw = g.kernelWidth

@@ -23,11 +23,11 @@ struct KernelTable<Scalar: TensorScalar>: Sendable {
     let matrixMultiply: @Sendable (Pointer, Pointer, MutablePointer, Int, Int, Int, Int) -> Void
     /// Input, weight, bias, output, geometry, threads, and whether to fuse a ReLU into the stores.
     let conv2DForward: @Sendable (Pointer, Pointer, Pointer?, MutablePointer, Conv2DGeometry, Int, Bool) -> Void
-    /// Output gradient, weight, input gradient, geometry, threads, a fused ReLU's output as the gradient's mask, and
-    /// the output of the fused ReLU that produced the input, as the input gradient's mask.
-    let conv2DInputGradient: @Sendable (Pointer, Pointer, MutablePointer, Conv2DGeometry, Int, Pointer?, Pointer?) -> Void
-    /// Input, output gradient, weight and bias gradients, geometry, threads, and a fused ReLU's output as the gradient's mask.
-    let conv2DWeightGradient: @Sendable (Pointer, Pointer, MutablePointer, MutablePointer?, Conv2DGeometry, Int, Pointer?) -> Void
+    /// Output gradient, weight, input, then the input, weight and bias gradients (each `nil` to skip it), geometry,
+    /// threads, a fused ReLU's output as the gradient's mask, and the output of the fused ReLU that produced the input,
+    /// as the input gradient's mask.
+    let conv2DBackward: @Sendable (Pointer, Pointer, Pointer, MutablePointer?, MutablePointer?, MutablePointer?, Conv2DGeometry, Int,
+                                   Pointer?, Pointer?) -> Void
     let resampleForward: @Sendable (Pointer, MutablePointer, ResampleGeometry, Int) -> Void
     let resampleAdjoint: @Sendable (Pointer, MutablePointer, ResampleGeometry, Int) -> Void
     let filterBankForward: @Sendable (Pointer, MutablePointer, FilterBankGeometry, [LoGKernel], FilterBankMethod, Int) -> Void
@@ -60,13 +60,9 @@ struct KernelTable<Scalar: TensorScalar>: Sendable {
             reduceSum: { reduceSumKernel($0, outer: $1, length: $2, inner: $3, $4, threads: $5) },
             matrixMultiply: { matrixMultiplyKernel($0, $1, $2, m: $3, k: $4, n: $5, threads: $6) },
             conv2DForward: { SFLKit.conv2DForward(input: $0, weight: $1, bias: $2, output: $3, geometry: $4, threads: $5, rectify: $6) },
-            conv2DInputGradient: {
-                SFLKit.conv2DInputGradient(outputGradient: $0, weight: $1, inputGradient: $2, geometry: $3, threads: $4, gradientMask: $5,
-                                           inputMask: $6)
-            },
-            conv2DWeightGradient: {
-                SFLKit.conv2DWeightGradient(input: $0, outputGradient: $1, weightGradient: $2, biasGradient: $3, geometry: $4, threads: $5,
-                                            gradientMask: $6)
+            conv2DBackward: {
+                SFLKit.conv2DBackward(outputGradient: $0, weight: $1, input: $2, inputGradient: $3, weightGradient: $4, biasGradient: $5,
+                                      geometry: $6, threads: $7, gradientMask: $8, inputMask: $9)
             },
             resampleForward: { SFLKit.resampleForward(input: $0, output: $1, geometry: $2, threads: $3) },
             resampleAdjoint: { SFLKit.resampleAdjoint(outputGradient: $0, inputGradient: $1, geometry: $2, threads: $3) },

@@ -183,9 +183,15 @@ private func packWinograd4Weights<S: TensorScalar>(_ weight: UnsafePointer<S>, o
 ///   - inputMask: `nil`, or a tensor shaped like `input`: the input then
 ///     counts only where the mask is positive (an input gradient flowing
 ///     back through a fused ReLU whose output is the mask).
+///   - afterTileRow: called by each parallel block `(block, ty)` right
+///     after it has stored tile row `ty` (output rows `4·ty ..< 4·ty + 4`),
+///     on the block's thread, while the input rows it read are still in
+///     cache; the blocks are ``winograd4RowBlocks(tileRows:)`` ranges of
+///     tile rows per image, in image order.
 func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePointer<S>, bias: UnsafePointer<S>?,
                                                output: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry, threads: Int,
-                                               rectify: Bool = false, inputMask: UnsafePointer<S>? = nil) {
+                                               rectify: Bool = false, inputMask: UnsafePointer<S>? = nil,
+                                               afterTileRow: ((_ block: Int, _ tileRow: Int) -> Void)? = nil) {
     precondition(g.isValid && winogradApplies(to: g), "geometry not supported by Winograd F(4×4, 3×3): \(g)")
     let ho = g.outputHeight, wo = g.outputWidth, cin = g.inputChannels, cout = g.outputChannels
     let tileRows = (ho + 3) / 4, tileColumns = (wo + 3) / 4
@@ -206,7 +212,7 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
     defer { packedBias.deallocate() }
     for o in 0..<(outputBlocks * block) { packedBias[o] = o < cout ? (bias?[o] ?? 0) : 0 }
 
-    let rowBlocks = min(tileRows, winograd4RowBlocksPerImage)
+    let rowBlocks = winograd4RowBlocks(tileRows: tileRows)
     let blocks = g.batch * rowBlocks
     // Per block: V as [c][ξ] and M as [o][ξ], 16 tiles per vector. Every
     // vector is written before it is read.
@@ -309,8 +315,15 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
                 }
                 t0 += lanes
             }
+            afterTileRow?(rowBlock, ty)
         }
     }
+}
+
+/// Ranges of tile rows the Winograd forward pass splits each image with
+/// `tileRows` tile rows into (its parallel blocks per image).
+func winograd4RowBlocks(tileRows: Int) -> Int {
+    min(tileRows, winograd4RowBlocksPerImage)
 }
 
 /// Stores one row of 16 output tiles (the four vectors at `row`, the tiles'
@@ -329,5 +342,51 @@ private func storeOutputRow<S: TensorScalar>(_ row: UnsafePointer<SIMD16<S>>, bi
                           to: destination, count: count)
     } else {
         storeInterleaved4(row[0] + bias, row[1] + bias, row[2] + bias, row[3] + bias, to: destination, count: count)
+    }
+}
+
+/// Whether ``conv2DInputGradient(outputGradient:weight:inputGradient:geometry:threads:gradientMask:inputMask:)``
+/// uses ``conv2DInputGradientWinograd4x4(outputGradient:weight:inputGradient:geometry:threads:gradientMask:inputMask:afterTileRow:)``
+/// for `geometry`: a 3×3, stride-1 geometry for which Winograd pays, with
+/// every padding at most 2 (so that the transposed pass pads by `2 − padding`).
+func winogradInputGradientApplies(to g: Conv2DGeometry) -> Bool {
+    winogradApplies(to: g) && winogradPays(for: g) && max(g.padTop, g.padBottom, g.padLeft, g.padRight) <= 2
+}
+
+/// The geometry of the forward pass that computes the input gradient of `g`:
+/// the output gradient as input, the channel axes swapped, padded by `2 − padding`.
+func winograd4InputGradientGeometry(_ g: Conv2DGeometry) -> Conv2DGeometry {
+    Conv2DGeometry(batch: g.batch, inputChannels: g.outputChannels, inputHeight: g.outputHeight,
+                   inputWidth: g.outputWidth, outputChannels: g.inputChannels,
+                   kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1,
+                   padTop: 2 - g.padTop, padBottom: 2 - g.padBottom,
+                   padLeft: 2 - g.padLeft, padRight: 2 - g.padRight)
+}
+
+/// The input gradient of a 3×3, stride-1 convolution (``winogradInputGradientApplies(to:)``):
+/// the forward pass of the output gradient with the kernel flipped and its
+/// channel axes swapped (``winograd4InputGradientGeometry(_:)``), by
+/// ``conv2DForwardWinograd4x4(input:weight:bias:output:geometry:threads:rectify:inputMask:afterTileRow:)``.
+///
+/// - Parameters: as ``conv2DInputGradient(outputGradient:weight:inputGradient:geometry:threads:gradientMask:inputMask:)``;
+///   `afterTileRow` as the forward pass's (its tile rows are rows of the input gradient).
+func conv2DInputGradientWinograd4x4<S: TensorScalar>(outputGradient: UnsafePointer<S>, weight: UnsafePointer<S>,
+                                                     inputGradient: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry,
+                                                     threads: Int, gradientMask: UnsafePointer<S>?, inputMask: UnsafePointer<S>?,
+                                                     afterTileRow: ((_ block: Int, _ tileRow: Int) -> Void)? = nil) {
+    precondition(g.isValid && winogradInputGradientApplies(to: g), "geometry not supported by the Winograd input gradient: \(g)")
+    let flipped = UnsafeMutablePointer<S>.allocate(capacity: g.weightCount)
+    defer { flipped.deallocate() }
+    for o in 0..<g.outputChannels {
+        for c in 0..<g.inputChannels {
+            for tap in 0..<9 { flipped[(c * g.outputChannels + o) * 9 + 8 - tap] = weight[(o * g.inputChannels + c) * 9 + tap] }
+        }
+    }
+    conv2DForwardWinograd4x4(input: outputGradient, weight: flipped, bias: nil, output: inputGradient,
+                             geometry: winograd4InputGradientGeometry(g), threads: threads, inputMask: gradientMask,
+                             afterTileRow: afterTileRow)
+    if let inputMask {
+        maskGradient(inputGradient, by: inputMask, count: g.batch * g.inputChannels * g.inputHeight * g.inputWidth,
+                     threads: threads)
     }
 }

@@ -105,168 +105,257 @@ func conv2DWeightGradientWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, o
                                                       biasGradient: UnsafeMutablePointer<S>? = nil,
                                                       geometry g: Conv2DGeometry, threads: Int,
                                                       gradientMask: UnsafePointer<S>? = nil) {
-    precondition(g.isValid && winogradApplies(to: g), "geometry not supported by Winograd F(4×4, 3×3): \(g)")
-    let ho = g.outputHeight, wo = g.outputWidth, cin = g.inputChannels, cout = g.outputChannels
-    let lanes = kernelVectorWidth
-    let tileRows = (ho + 3) / 4, tileColumns = (wo + 3) / 4
-    let sweeps = (tileColumns + winograd4GradientSweepTiles - 1) / winograd4GradientSweepTiles
-    let sweep = roundUp((tileColumns + sweeps - 1) / sweeps, toMultipleOf: lanes)
-    let outputGroup = min(cout, winograd4GradientOutputGroup)
-    let outputGroups = (cout + outputGroup - 1) / outputGroup
-    let channelBlocks = (cin + lanes - 1) / lanes
+    let sums = Winograd4WeightGradientSums(input: input, outputGradient: outputGradient, geometry: g,
+                                           gradientMask: gradientMask, summingBias: biasGradient != nil)
+    defer { sums.release() }
+    Parallel.forEachBlock(sums.blocks, threads: threads) { block in
+        for ty in sums.tileRows(of: block) { sums.add(tileRow: ty, block: block) }
+    }
+    sums.finish(weightGradient: weightGradient, biasGradient: biasGradient)
+}
 
-    // The zero-padded input, 16 channels innermost, in a ring of eight padded
-    // rows per block and channel block ([channel block][row % 8][column][16]):
-    // tile row `ty` reads padded rows 4·ty ..< 4·ty + 6.
-    let paddedColumns = 4 * tileColumns + 2
-    let rowStride = paddedColumns * lanes
-    let ringRows = 8, ringCount = channelBlocks * ringRows * rowStride
+/// The per-block partial sums of
+/// ``conv2DWeightGradientWinograd4x4(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``,
+/// filled one tile row at a time, so that another pass over the same output
+/// gradient (the input gradient, ``conv2DBackward(outputGradient:weight:input:inputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:inputMask:)``)
+/// can add each tile row right after it has read the same gradient rows.
+///
+/// Parallel block `b` takes the tile rows ``tileRows(of:)`` of image
+/// ``image(of:)``, in order, into its own partial sums; ``finish(weightGradient:biasGradient:)``
+/// adds the partial sums in block order.
+struct Winograd4WeightGradientSums<S: TensorScalar> {
+    /// Parallel blocks: ``rowBlocks`` ranges of tile rows per image.
+    let blocks: Int
+    /// Ranges of tile rows each image is split into.
+    let rowBlocks: Int
+    /// Tile rows of the output (4 output rows each).
+    let tileRowCount: Int
 
-    let rowBlocks = min(tileRows, (winograd4GradientBlocks + g.batch - 1) / g.batch)
-    let blocks = g.batch * rowBlocks
-    let rings = ScratchBuffers.take(S.self, count: blocks * ringCount)
-    defer { ScratchBuffers.give(rings) }
+    private let input: UnsafePointer<S>, outputGradient: UnsafePointer<S>, gradientMask: UnsafePointer<S>?
+    private let g: Conv2DGeometry
+    private let tileColumns: Int, sweep: Int, outputGroup: Int, outputGroups: Int, channelBlocks: Int
+    private let paddedColumns: Int, rowStride: Int, ringCount: Int
+    private let transformedInputCount: Int, transformedGradientCount: Int, planeWidth: Int, gradientPlanesCount: Int
+    private let scratchPerBlock: Int, sumsPerBlock: Int
+    private let gradientRows: Conv2DGeometry
+    private let rings: UnsafeMutablePointer<S>, scratch: UnsafeMutablePointer<S>
+    private let partials: UnsafeMutablePointer<SIMD16<S>>, biasPartials: UnsafeMutablePointer<SIMD16<S>>?
+    /// Per block: the padded input rows already in its ring.
+    private let copiedEnd: UnsafeMutablePointer<Int>
+    private static var ringRows: Int { 8 }
 
-    // Per block: V [channel block][ξ][sweep tile][16], M [o in group][ξ][sweep
-    // tile], the tile row's four gradient rows of every output channel split
-    // into four column phases ([o][row][phase][plane column]: tile `t`'s
-    // column `j` is plane column `t` of phase `j`, zero past the output),
-    // 36 vectors for the row pass of one tile's input transform and, with a
-    // mask, one masked gradient row. Only what a sweep writes is read.
-    let transformedInputCount = channelBlocks * 36 * sweep * lanes
-    let transformedGradientCount = outputGroup * 36 * sweep
-    let planeWidth = sweeps * sweep
-    let gradientPlanesCount = cout * 16 * planeWidth
-    let maskedRowCount = gradientMask == nil ? 0 : roundUp(wo, toMultipleOf: lanes)
-    let scratchPerBlock = transformedInputCount + transformedGradientCount + gradientPlanesCount + 36 * lanes + maskedRowCount
-    var gradientRows = g   // the output gradient of one channel as a stride-4 geometry's input, for packPhaseRows
-    gradientRows.inputHeight = ho
-    gradientRows.inputWidth = wo
-    gradientRows.padTop = 0
-    gradientRows.padLeft = 0
-    gradientRows.strideX = 4
-    let scratch = ScratchBuffers.take(S.self, count: blocks * scratchPerBlock)
-    defer { ScratchBuffers.give(scratch) }
-    let sumsPerBlock = 36 * channelBlocks * cout
-    let partials = ScratchBuffers.take(SIMD16<S>.self, count: blocks * sumsPerBlock)
-    defer { ScratchBuffers.give(partials) }
-    partials.initialize(repeating: SIMD16<S>(), count: blocks * sumsPerBlock)
-    let biasPartialCount = biasGradient == nil ? 0 : blocks * cout
-    let biasPartials = ScratchBuffers.take(SIMD16<S>.self, count: max(biasPartialCount, 1))
-    defer { ScratchBuffers.give(biasPartials) }
-    biasPartials.initialize(repeating: SIMD16<S>(), count: biasPartialCount)
-    let biasSums = biasGradient == nil ? nil : SendablePointer(biasPartials)
+    /// Takes the scratch and zeroes the partial sums; give it back with ``release()``.
+    ///
+    /// - Parameters: as ``conv2DWeightGradientWinograd4x4(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``;
+    ///   `summingBias` whether the bias gradient will be asked for.
+    init(input: UnsafePointer<S>, outputGradient: UnsafePointer<S>, geometry g: Conv2DGeometry,
+         gradientMask: UnsafePointer<S>?, summingBias: Bool) {
+        precondition(g.isValid && winogradApplies(to: g), "geometry not supported by Winograd F(4×4, 3×3): \(g)")
+        self.input = input
+        self.outputGradient = outputGradient
+        self.gradientMask = gradientMask
+        self.g = g
+        let ho = g.outputHeight, wo = g.outputWidth, cin = g.inputChannels, cout = g.outputChannels
+        let lanes = kernelVectorWidth
+        tileRowCount = (ho + 3) / 4
+        tileColumns = (wo + 3) / 4
+        let sweeps = (tileColumns + winograd4GradientSweepTiles - 1) / winograd4GradientSweepTiles
+        sweep = roundUp((tileColumns + sweeps - 1) / sweeps, toMultipleOf: lanes)
+        outputGroup = min(cout, winograd4GradientOutputGroup)
+        outputGroups = (cout + outputGroup - 1) / outputGroup
+        channelBlocks = (cin + lanes - 1) / lanes
 
-    let scratchBase = SendablePointer(scratch), sums = SendablePointer(partials), ringBase = SendablePointer(rings)
-    let outputBlock = broadcastTapBlock
-    Parallel.forEachBlock(blocks, threads: threads) { block in
-        let n = block / rowBlocks
-        let transformedInput = scratchBase.base + block * scratchPerBlock
+        // The zero-padded input, 16 channels innermost, in a ring of eight padded
+        // rows per block and channel block ([channel block][row % 8][column][16]):
+        // tile row `ty` reads padded rows 4·ty ..< 4·ty + 6.
+        paddedColumns = 4 * tileColumns + 2
+        rowStride = paddedColumns * lanes
+        ringCount = channelBlocks * Self.ringRows * rowStride
+
+        rowBlocks = winograd4GradientRowBlocks(tileRows: tileRowCount, batch: g.batch)
+        blocks = g.batch * rowBlocks
+        rings = ScratchBuffers.take(S.self, count: blocks * ringCount)
+
+        // Per block: V [channel block][ξ][sweep tile][16], M [o in group][ξ][sweep
+        // tile], the tile row's four gradient rows of every output channel split
+        // into four column phases ([o][row][phase][plane column]: tile `t`'s
+        // column `j` is plane column `t` of phase `j`, zero past the output),
+        // 36 vectors for the row pass of one tile's input transform and, with a
+        // mask, one masked gradient row. Only what a sweep writes is read.
+        transformedInputCount = channelBlocks * 36 * sweep * lanes
+        transformedGradientCount = outputGroup * 36 * sweep
+        planeWidth = sweeps * sweep
+        gradientPlanesCount = cout * 16 * planeWidth
+        let maskedRowCount = gradientMask == nil ? 0 : roundUp(wo, toMultipleOf: lanes)
+        scratchPerBlock = transformedInputCount + transformedGradientCount + gradientPlanesCount + 36 * lanes + maskedRowCount
+        var gradientRows = g   // the output gradient of one channel as a stride-4 geometry's input, for packPhaseRows
+        gradientRows.inputHeight = ho
+        gradientRows.inputWidth = wo
+        gradientRows.padTop = 0
+        gradientRows.padLeft = 0
+        gradientRows.strideX = 4
+        self.gradientRows = gradientRows
+        scratch = ScratchBuffers.take(S.self, count: blocks * scratchPerBlock)
+        sumsPerBlock = 36 * channelBlocks * cout
+        partials = ScratchBuffers.take(SIMD16<S>.self, count: blocks * sumsPerBlock)
+        partials.initialize(repeating: SIMD16<S>(), count: blocks * sumsPerBlock)
+        if summingBias {
+            let biasPartials = ScratchBuffers.take(SIMD16<S>.self, count: blocks * cout)
+            biasPartials.initialize(repeating: SIMD16<S>(), count: blocks * cout)
+            self.biasPartials = biasPartials
+        } else {
+            biasPartials = nil
+        }
+        copiedEnd = UnsafeMutablePointer<Int>.allocate(capacity: blocks)
+        copiedEnd.initialize(repeating: 0, count: blocks)
+    }
+
+    /// Gives the scratch back; the value must not be used afterwards.
+    func release() {
+        ScratchBuffers.give(rings)
+        ScratchBuffers.give(scratch)
+        ScratchBuffers.give(partials)
+        if let biasPartials { ScratchBuffers.give(biasPartials) }
+        copiedEnd.deallocate()
+    }
+
+    /// The image block `block` belongs to.
+    func image(of block: Int) -> Int { block / rowBlocks }
+
+    /// The tile rows block `block` takes, in the order ``add(tileRow:block:)`` must see them.
+    func tileRows(of block: Int) -> Range<Int> {
+        Parallel.range(of: block % rowBlocks, splitting: tileRowCount, into: rowBlocks)
+    }
+
+    /// Adds tile row `ty` (output rows `4·ty ..< 4·ty + 4`) of block
+    /// `block`'s image to the block's partial sums. Blocks may run on
+    /// different threads at once; one block's tile rows come one after
+    /// another, in ``tileRows(of:)`` order.
+    func add(tileRow ty: Int, block: Int) {
+        let n = image(of: block), cin = g.inputChannels, cout = g.outputChannels
+        let ho = g.outputHeight, wo = g.outputWidth, lanes = kernelVectorWidth, ringRows = Self.ringRows
+        let transformedInput = scratch + block * scratchPerBlock
         let transformedGradient = transformedInput + transformedInputCount
         let gradientPlanes = transformedGradient + transformedGradientCount
         let rowPass = gradientPlanes + gradientPlanesCount
         let maskedRow = rowPass + 36 * lanes
-        let blockSums = sums.base + block * sumsPerBlock
-        let ring = ringBase.base + block * ringCount
-        var copiedEnd = 0
-        for ty in Parallel.range(of: block % rowBlocks, splitting: tileRows, into: rowBlocks) {
+        let blockSums = partials + block * sumsPerBlock
+        let ring = rings + block * ringCount
+        for cb in 0..<channelBlocks {
+            for r in max(4 * ty, copiedEnd[block])..<(4 * ty + 6) {
+                interleaveInputRow(input + n * cin * g.inputHeight * g.inputWidth, row: r, channelBlock: cb,
+                                   into: ring + (cb * ringRows + r % ringRows) * rowStride,
+                                   paddedColumns: paddedColumns, geometry: g)
+            }
+        }
+        copiedEnd[block] = 4 * ty + 6
+        // Output-gradient rows 4·ty ..< 4·ty + 4 of every output channel
+        // (zero past the output), masked on the way, as phase planes.
+        for o in 0..<cout {
+            let channel = (n * cout + o) * ho * wo
+            for i in 0..<4 {
+                let destination = gradientPlanes + (4 * o + i) * 4 * planeWidth
+                let row = 4 * ty + i
+                if let gradientMask, row < ho {
+                    copyGradient(outputGradient + channel + row * wo, mask: gradientMask + channel + row * wo,
+                                 count: wo, to: maskedRow)
+                    packPhaseRows(channel: maskedRow, row: 0, destination: destination, phaseStride: planeWidth,
+                                  planeWidth: planeWidth, geometry: gradientRows)
+                } else {
+                    packPhaseRows(channel: outputGradient + channel, row: row, destination: destination,
+                                  phaseStride: planeWidth, planeWidth: planeWidth, geometry: gradientRows)
+                }
+                if let biasPartials {
+                    // Every gradient scalar is in one plane once; the zeros add nothing.
+                    var total = biasPartials[block * cout + o]
+                    for x in stride(from: 0, to: 4 * planeWidth, by: lanes) { total += loadVector(destination + x) }
+                    biasPartials[block * cout + o] = total
+                }
+            }
+        }
+        let outputBlock = broadcastTapBlock
+        var t0 = 0
+        while t0 < tileColumns {
+            let count = min(sweep, tileColumns - t0)
             for cb in 0..<channelBlocks {
-                for r in max(4 * ty, copiedEnd)..<(4 * ty + 6) {
-                    interleaveInputRow(input + n * cin * g.inputHeight * g.inputWidth, row: r, channelBlock: cb,
-                                       into: ring + (cb * ringRows + r % ringRows) * rowStride,
-                                       paddedColumns: paddedColumns, geometry: g)
+                @inline(__always) func ringRow(_ i: Int) -> UnsafePointer<S> {
+                    UnsafePointer(ring + (cb * ringRows + (4 * ty + i) % ringRows) * rowStride + 4 * t0 * lanes)
                 }
+                transformInputTiles4(rows: (ringRow(0), ringRow(1), ringRow(2), ringRow(3), ringRow(4), ringRow(5)),
+                                     count: count, rowPass: rowPass,
+                                     destination: transformedInput + cb * 36 * sweep * lanes, sweepTiles: sweep)
             }
-            copiedEnd = 4 * ty + 6
-            // Output-gradient rows 4·ty ..< 4·ty + 4 of every output channel
-            // (zero past the output), masked on the way, as phase planes.
-            for o in 0..<cout {
-                let channel = (n * cout + o) * ho * wo
-                for i in 0..<4 {
-                    let destination = gradientPlanes + (4 * o + i) * 4 * planeWidth
-                    let row = 4 * ty + i
-                    if let gradientMask, row < ho {
-                        copyGradient(outputGradient + channel + row * wo, mask: gradientMask + channel + row * wo,
-                                     count: wo, to: maskedRow)
-                        packPhaseRows(channel: maskedRow, row: 0, destination: destination, phaseStride: planeWidth,
-                                      planeWidth: planeWidth, geometry: gradientRows)
-                    } else {
-                        packPhaseRows(channel: outputGradient + channel, row: row, destination: destination,
-                                      phaseStride: planeWidth, planeWidth: planeWidth, geometry: gradientRows)
-                    }
-                    if let biasSums {
-                        // Every gradient scalar is in one plane once; the zeros add nothing.
-                        var total = biasSums.base[block * cout + o]
-                        for x in stride(from: 0, to: 4 * planeWidth, by: lanes) { total += loadVector(destination + x) }
-                        biasSums.base[block * cout + o] = total
-                    }
+            for groupIndex in 0..<outputGroups {
+                let groupRange = Parallel.range(of: groupIndex, splitting: cout, into: outputGroups)
+                let o0 = groupRange.lowerBound, group = groupRange.count
+                for o in 0..<group {
+                    transformGradientTiles4(gradientPlanes + (o0 + o) * 16 * planeWidth + t0, planeWidth: planeWidth,
+                                            count: count, destination: transformedGradient + o * 36 * sweep,
+                                            sweepTiles: sweep)
                 }
-            }
-            var t0 = 0
-            while t0 < tileColumns {
-                let count = min(sweep, tileColumns - t0)
-                for cb in 0..<channelBlocks {
-                    @inline(__always) func ringRow(_ i: Int) -> UnsafePointer<S> {
-                        UnsafePointer(ring + (cb * ringRows + (4 * ty + i) % ringRows) * rowStride + 4 * t0 * lanes)
-                    }
-                    transformInputTiles4(rows: (ringRow(0), ringRow(1), ringRow(2), ringRow(3), ringRow(4), ringRow(5)),
-                                         count: count, rowPass: rowPass,
-                                         destination: transformedInput + cb * 36 * sweep * lanes, sweepTiles: sweep)
-                }
-                for groupIndex in 0..<outputGroups {
-                    let groupRange = Parallel.range(of: groupIndex, splitting: cout, into: outputGroups)
-                    let o0 = groupRange.lowerBound, group = groupRange.count
-                    for o in 0..<group {
-                        transformGradientTiles4(gradientPlanes + (o0 + o) * 16 * planeWidth + t0, planeWidth: planeWidth,
-                                                count: count, destination: transformedGradient + o * 36 * sweep,
-                                                sweepTiles: sweep)
-                    }
-                    // dU[ξ][o][c] += Σ_t M[o][ξ][t] · V[c][ξ][t], `outputBlock` output channels at a time.
-                    for xi in 0..<36 {
-                        for cb in 0..<channelBlocks {
-                            let vectors = UnsafePointer(transformedInput + (cb * 36 + xi) * sweep * lanes)
-                            var o = 0
-                            while o < group {
-                                accumulateTileProducts(outputs: min(outputBlock, group - o), vectors: vectors,
-                                                       scalars: transformedGradient + (o * 36 + xi) * sweep,
-                                                       scalarStride: 36 * sweep, tiles: count,
-                                                       sums: blockSums + (xi * channelBlocks + cb) * cout + o0 + o)
-                                o += outputBlock
-                            }
+                // dU[ξ][o][c] += Σ_t M[o][ξ][t] · V[c][ξ][t], `outputBlock` output channels at a time.
+                for xi in 0..<36 {
+                    for cb in 0..<channelBlocks {
+                        let vectors = UnsafePointer(transformedInput + (cb * 36 + xi) * sweep * lanes)
+                        var o = 0
+                        while o < group {
+                            accumulateTileProducts(outputs: min(outputBlock, group - o), vectors: vectors,
+                                                   scalars: transformedGradient + (o * 36 + xi) * sweep,
+                                                   scalarStride: 36 * sweep, tiles: count,
+                                                   sums: blockSums + (xi * channelBlocks + cb) * cout + o0 + o)
+                            o += outputBlock
                         }
                     }
                 }
-                t0 += count
+            }
+            t0 += count
+        }
+    }
+
+    /// Adds the partial sums in block order and writes the gradients, once
+    /// every block has added all its tile rows.
+    ///
+    /// - Parameters:
+    ///   - weightGradient: `[Cout, Cin, 3, 3]`, overwritten.
+    ///   - biasGradient: `[Cout]`, overwritten; `nil` to skip it (must be
+    ///     `nil` unless `summingBias` was set).
+    func finish(weightGradient: UnsafeMutablePointer<S>, biasGradient: UnsafeMutablePointer<S>?) {
+        let cin = g.inputChannels, cout = g.outputChannels, lanes = kernelVectorWidth
+        if let biasGradient {
+            guard let biasPartials else { preconditionFailure("Winograd4WeightGradientSums: the bias was not summed") }
+            for o in 0..<cout {
+                var total = biasPartials[o]
+                for part in 1..<blocks { total += biasPartials[part * cout + o] }
+                biasGradient[o] = total.sum()
             }
         }
-    }
 
-    if let biasGradient {
-        for o in 0..<cout {
-            var total = biasPartials[o]
-            for part in 1..<blocks { total += biasPartials[part * cout + o] }
-            biasGradient[o] = total.sum()
-        }
-    }
-
-    // dU[o][c][ξ]: the partial sums added in block order; then dW = Gᵀ dU G.
-    let gradientU = UnsafeMutablePointer<S>.allocate(capacity: cout * cin * 36)
-    defer { gradientU.deallocate() }
-    for xi in 0..<36 {
-        for cb in 0..<channelBlocks {
-            for o in 0..<cout {
-                let index = (xi * channelBlocks + cb) * cout + o
-                var total = partials[index]
-                for part in 1..<blocks { total += partials[part * sumsPerBlock + index] }
-                for lane in 0..<min(lanes, cin - cb * lanes) {
-                    gradientU[(o * cin + cb * lanes + lane) * 36 + xi] = total[lane]
+        // dU[o][c][ξ]: the partial sums added in block order; then dW = Gᵀ dU G.
+        let gradientU = UnsafeMutablePointer<S>.allocate(capacity: cout * cin * 36)
+        defer { gradientU.deallocate() }
+        for xi in 0..<36 {
+            for cb in 0..<channelBlocks {
+                for o in 0..<cout {
+                    let index = (xi * channelBlocks + cb) * cout + o
+                    var total = partials[index]
+                    for part in 1..<blocks { total += partials[part * sumsPerBlock + index] }
+                    for lane in 0..<min(lanes, cin - cb * lanes) {
+                        gradientU[(o * cin + cb * lanes + lane) * 36 + xi] = total[lane]
+                    }
                 }
             }
         }
+        for pair in 0..<(cout * cin) {
+            weightGradientFromWinograd4(UnsafePointer(gradientU + 36 * pair), into: weightGradient + 9 * pair)
+        }
     }
-    for pair in 0..<(cout * cin) {
-        weightGradientFromWinograd4(UnsafePointer(gradientU + 36 * pair), into: weightGradient + 9 * pair)
-    }
+}
+
+/// Ranges of tile rows the Winograd weight gradient splits each of `batch`
+/// images with `tileRows` tile rows into: `⌈16 / batch⌉`, fewer when the image
+/// has fewer tile rows.
+func winograd4GradientRowBlocks(tileRows: Int, batch: Int) -> Int {
+    min(tileRows, (winograd4GradientBlocks + batch - 1) / batch)
 }
 
 /// Writes padded row `row` of channel block `channelBlock` of one image

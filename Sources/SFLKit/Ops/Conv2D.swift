@@ -88,24 +88,19 @@ extension Tensor {
             let threads = ComputeThreads.current
             // Through the ReLU: the gradient counts where the output is positive (where the input to the ReLU was).
             let gradientMask = masks.gradientIsMasked ? nil : mask.map { UnsafePointer($0.base) }
-            var inputGradient: Tensor?, weightGradient: Tensor?, biasGradient: Tensor?
-            if needs[0] {
-                let result = TensorStorage<Scalar>(uninitializedCount: input.count)
-                // The input's own fused ReLU, when the walk moves it here: masked as the gradient is stored.
-                let inputMask = masks.inputMasks[0].map { UnsafePointer($0.base) }
-                Scalar.kernels.conv2DInputGradient(gradient.storage.base, filter.base, result.base, geometry, threads, gradientMask,
-                                                   inputMask)
-                inputGradient = Tensor(shape: inputShape, storage: result)
-            }
-            if needs[1] || needs.count > 2 && needs[2] {
-                let weights = TensorStorage<Scalar>(uninitializedCount: filter.count)
-                let biases = needs.count > 2 ? TensorStorage<Scalar>(uninitializedCount: weightShape[0]) : nil
-                Scalar.kernels.conv2DWeightGradient(input.base, gradient.storage.base, weights.base, biases?.base, geometry, threads,
-                                                    gradientMask)
-                // A weight or bias computed by a fused ReLU (unusual, but the walk may move its mask here too).
-                weightGradient = Tensor(shape: weightShape, storage: keepingPositive(weights, mask: masks.inputMasks[1]))
-                biasGradient = biases.map { Tensor(shape: [weightShape[0]], storage: keepingPositive($0, mask: masks.inputMasks[2])) }
-            }
+            // Both gradients in one call: the backward kernel may read the gradient once for both.
+            let inputResult = needs[0] ? TensorStorage<Scalar>(uninitializedCount: input.count) : nil
+            let wantsWeights = needs[1] || needs.count > 2 && needs[2]
+            let weights = wantsWeights ? TensorStorage<Scalar>(uninitializedCount: filter.count) : nil
+            let biases = wantsWeights && needs.count > 2 ? TensorStorage<Scalar>(uninitializedCount: weightShape[0]) : nil
+            // The input's own fused ReLU, when the walk moves it here: masked as the gradient is stored.
+            let inputMask = masks.inputMasks[0].map { UnsafePointer($0.base) }
+            Scalar.kernels.conv2DBackward(gradient.storage.base, filter.base, input.base, inputResult?.base, weights?.base,
+                                          biases?.base, geometry, threads, gradientMask, inputMask)
+            let inputGradient = inputResult.map { Tensor(shape: inputShape, storage: $0) }
+            // A weight or bias computed by a fused ReLU (unusual, but the walk may move its mask here too).
+            let weightGradient = weights.map { Tensor(shape: weightShape, storage: keepingPositive($0, mask: masks.inputMasks[1])) }
+            let biasGradient = biases.map { Tensor(shape: [weightShape[0]], storage: keepingPositive($0, mask: masks.inputMasks[2])) }
             return needs.count > 2 ? [inputGradient, weightGradient, biasGradient] : [inputGradient, weightGradient]
         }
     }

@@ -577,3 +577,84 @@ struct Conv2DKernelTests {
         }
     }
 }
+
+/// The one backward entry point against the two kernels it stands for.
+@Suite("conv2DBackward: input, weight and bias gradients in one call") struct Conv2DBackwardTests {
+    /// Geometries on which the two Winograd passes run interleaved, besides
+    /// those of ``geometries`` (checked by ``interleavingAppliesWhereTheBlocksAgree()``).
+    static let interleavedGeometries: [Conv2DGeometry] = [
+        // 18 tile rows in 16 blocks, so some blocks take two tile rows and carry their rings from one to the next.
+        Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 70, inputWidth: 37, outputChannels: 32, kernelSize: 3, padding: 1),
+        // Two images of 3 tile rows each (both passes split each image into 3 blocks).
+        Conv2DGeometry(batch: 2, inputChannels: 12, inputHeight: 9, inputWidth: 45, outputChannels: 13, kernelSize: 3, padding: 1),
+    ]
+
+    @Test("Interleaving applies where both passes are Winograd and split the images alike")
+    func interleavingAppliesWhereTheBlocksAgree() {
+        let paperConv3 = Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 225, inputWidth: 300, outputChannels: 32,
+                                        kernelSize: 3, padding: 1)
+        #expect(interleavedWinogradBackwardApplies(to: paperConv3))
+        for g in Self.interleavedGeometries { #expect(interleavedWinogradBackwardApplies(to: g), "\(g)") }
+        // Two images of 18 tile rows: the input gradient takes 16 blocks per image, the weight gradient 8.
+        #expect(!interleavedWinogradBackwardApplies(to: Conv2DGeometry(batch: 2, inputChannels: 16, inputHeight: 70, inputWidth: 37,
+                                                                        outputChannels: 32, kernelSize: 3, padding: 1)))
+        // No padding: the input gradient has more rows (3 tile rows) than the output (2).
+        #expect(!interleavedWinogradBackwardApplies(to: Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 9, inputWidth: 20,
+                                                                        outputChannels: 16, kernelSize: 3, padding: 0)))
+        // The paper's last layer (32 → 3): the weight gradient is not Winograd.
+        #expect(!interleavedWinogradBackwardApplies(to: paperLastLayerGeometry))
+    }
+
+    @Test("Equals the separate input and weight gradient kernels bit for bit, masks and bias included",
+          arguments: winogradGeometries + interleavedGeometries + [geometries[2], geometries[4], paperLastLayerGeometry])
+    func matchesSeparateKernels(_ g: Conv2DGeometry) {
+        expectMatchesSeparateKernels(Double.self, g)
+        expectMatchesSeparateKernels(Float.self, g)
+    }
+
+    private func expectMatchesSeparateKernels<S: TensorScalar>(_: S.Type, _ g: Conv2DGeometry) {
+        let input = randomValues(g.inputCount, seed: 31).map { S($0) }
+        let weight = randomValues(g.weightCount, seed: 32).map { S($0) }
+        let gradient = randomValues(g.outputCount, seed: 33).map { S($0) }
+        let gradientMask = randomValues(g.outputCount, seed: 34).map { S(max($0, 0)) }
+        let inputMask = randomValues(g.inputCount, seed: 35).map { S(max($0, 0)) }
+        for (useGradientMask, useInputMask) in [(false, false), (true, true), (true, false)] {
+            gradientMask.withUnsafeBufferPointer { gradientMask in
+                inputMask.withUnsafeBufferPointer { inputMask in
+                    let gm = useGradientMask ? gradientMask.baseAddress : nil, im = useInputMask ? inputMask.baseAddress : nil
+                    var expectedInput = [S](repeating: .nan, count: g.inputCount)
+                    var expectedWeight = [S](repeating: .nan, count: g.weightCount)
+                    var expectedBias = [S](repeating: .nan, count: g.outputChannels)
+                    conv2DInputGradient(outputGradient: gradient, weight: weight, inputGradient: &expectedInput, geometry: g,
+                                        threads: 1, gradientMask: gm, inputMask: im)
+                    conv2DWeightGradient(input: input, outputGradient: gradient, weightGradient: &expectedWeight,
+                                         biasGradient: &expectedBias, geometry: g, threads: 1, gradientMask: gm)
+                    for threads in [1, 3] {
+                        var inputGradient = [S](repeating: .nan, count: g.inputCount)
+                        var weightGradient = [S](repeating: .nan, count: g.weightCount)
+                        var biasGradient = [S](repeating: .nan, count: g.outputChannels)
+                        conv2DBackward(outputGradient: gradient, weight: weight, input: input, inputGradient: &inputGradient,
+                                       weightGradient: &weightGradient, biasGradient: &biasGradient, geometry: g, threads: threads,
+                                       gradientMask: gm, inputMask: im)
+                        let context = "\(S.self), \(threads) threads, masks \(useGradientMask)/\(useInputMask)"
+                        #expect(identical(inputGradient, expectedInput), "input gradient, \(context)")
+                        #expect(identical(weightGradient, expectedWeight), "weight gradient, \(context)")
+                        #expect(identical(biasGradient, expectedBias), "bias gradient, \(context)")
+                        // Without the bias, and each gradient alone.
+                        var weightOnly = [S](repeating: .nan, count: g.weightCount)
+                        var inputOnly = [S](repeating: .nan, count: g.inputCount)
+                        conv2DBackward(outputGradient: gradient, weight: weight, input: input, inputGradient: &inputOnly,
+                                       weightGradient: &weightOnly, biasGradient: nil, geometry: g, threads: threads,
+                                       gradientMask: gm, inputMask: im)
+                        #expect(identical(weightOnly, expectedWeight) && identical(inputOnly, expectedInput), "no bias, \(context)")
+                        weightOnly = [S](repeating: .nan, count: g.weightCount)
+                        conv2DBackward(outputGradient: gradient, weight: weight, input: input, inputGradient: nil,
+                                       weightGradient: &weightOnly, biasGradient: nil, geometry: g, threads: threads,
+                                       gradientMask: gm, inputMask: im)
+                        #expect(identical(weightOnly, expectedWeight), "weight gradient alone, \(context)")
+                    }
+                }
+            }
+        }
+    }
+}
