@@ -183,15 +183,16 @@ private func packWinograd4Weights<S: TensorScalar>(_ weight: UnsafePointer<S>, o
 ///   - inputMask: `nil`, or a tensor shaped like `input`: the input then
 ///     counts only where the mask is positive (an input gradient flowing
 ///     back through a fused ReLU whose output is the mask).
-///   - afterTileRow: called by each parallel block `(block, ty)` right
+///   - afterTileRow: called by each parallel block `(block, ty, rows)` right
 ///     after it has stored tile row `ty` (output rows `4·ty ..< 4·ty + 4`),
-///     on the block's thread, while the input rows it read are still in
-///     cache; the blocks are ``winograd4RowBlocks(tileRows:)`` ranges of
-///     tile rows per image, in image order.
+///     on the block's thread, with the input rows it packed for that tile
+///     row (masked, as phase planes); the blocks are
+///     ``winograd4RowBlocks(tileRows:)`` ranges of tile rows per image, in
+///     image order.
 func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePointer<S>, bias: UnsafePointer<S>?,
                                                output: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry, threads: Int,
                                                rectify: Bool = false, inputMask: UnsafePointer<S>? = nil,
-                                               afterTileRow: ((_ block: Int, _ tileRow: Int) -> Void)? = nil) {
+                                               afterTileRow: ((_ block: Int, _ tileRow: Int, _ rows: Winograd4PackedRows<S>) -> Void)? = nil) {
     precondition(g.isValid && winogradApplies(to: g), "geometry not supported by Winograd F(4×4, 3×3): \(g)")
     let ho = g.outputHeight, wo = g.outputWidth, cin = g.inputChannels, cout = g.outputChannels
     let tileRows = (ho + 3) / 4, tileColumns = (wo + 3) / 4
@@ -315,8 +316,39 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
                 }
                 t0 += lanes
             }
-            afterTileRow?(rowBlock, ty)
+            afterTileRow?(rowBlock, ty, Winograd4PackedRows(planes: UnsafePointer(local), channelStride: localChannel,
+                                                            phaseStride: localPlane, rowStride: layout.planeWidth, ringRows: ringRows,
+                                                            planeWidth: layout.planeWidth, padTop: g.padTop, padLeft: g.padLeft,
+                                                            firstRow: 4 * ty, rows: 6))
         }
+    }
+}
+
+/// The input rows one parallel block of the Winograd forward pass has
+/// packed for its current tile row: padded row `r` (input row `r − padTop`)
+/// of channel `c`, split into four column phases, where phase `p`'s column
+/// `j` is padded column `4j + p` (input column `4j + p − padLeft`), zero
+/// outside the input (masked, when the pass has an input mask).
+struct Winograd4PackedRows<S: TensorScalar> {
+    /// Channel 0, phase 0, ring row 0.
+    let planes: UnsafePointer<S>
+    /// Scalars between channels, between phases, and between ring rows.
+    let channelStride: Int, phaseStride: Int, rowStride: Int
+    /// Rows in the ring: padded row `r` is ring row `r % ringRows`.
+    let ringRows: Int
+    /// Columns of each phase row.
+    let planeWidth: Int
+    /// The input's padding above and to the left.
+    let padTop: Int, padLeft: Int
+    /// The padded rows present: `firstRow ..< firstRow + rows`.
+    let firstRow: Int, rows: Int
+
+    /// Phase `phase` of padded row `row` of channel `channel`.
+    ///
+    /// - Requires: `row` is one of the rows present.
+    @inline(__always)
+    func row(channel: Int, paddedRow row: Int, phase: Int) -> UnsafePointer<S> {
+        planes + channel * channelStride + phase * phaseStride + (row % ringRows) * rowStride
     }
 }
 
@@ -373,7 +405,7 @@ func winograd4InputGradientGeometry(_ g: Conv2DGeometry) -> Conv2DGeometry {
 func conv2DInputGradientWinograd4x4<S: TensorScalar>(outputGradient: UnsafePointer<S>, weight: UnsafePointer<S>,
                                                      inputGradient: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry,
                                                      threads: Int, gradientMask: UnsafePointer<S>?, inputMask: UnsafePointer<S>?,
-                                                     afterTileRow: ((_ block: Int, _ tileRow: Int) -> Void)? = nil) {
+                                                     afterTileRow: ((_ block: Int, _ tileRow: Int, _ rows: Winograd4PackedRows<S>) -> Void)? = nil) {
     precondition(g.isValid && winogradInputGradientApplies(to: g), "geometry not supported by the Winograd input gradient: \(g)")
     let flipped = UnsafeMutablePointer<S>.allocate(capacity: g.weightCount)
     defer { flipped.deallocate() }

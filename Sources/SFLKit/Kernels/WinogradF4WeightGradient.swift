@@ -142,6 +142,9 @@ struct Winograd4WeightGradientSums<S: TensorScalar> {
     private let partials: UnsafeMutablePointer<SIMD16<S>>, biasPartials: UnsafeMutablePointer<SIMD16<S>>?
     /// Per block: the padded input rows already in its ring.
     private let copiedEnd: UnsafeMutablePointer<Int>
+    /// Per block: where the current tile row's gradient rows are, for each
+    /// output channel `o`, row `i` and column phase `q`, at `(4o + i)·4 + q`.
+    private let gradientRowPointers: UnsafeMutablePointer<UnsafePointer<S>>
     private static var ringRows: Int { 8 }
 
     /// Takes the scratch and zeroes the partial sums; give it back with ``release()``.
@@ -208,6 +211,7 @@ struct Winograd4WeightGradientSums<S: TensorScalar> {
         }
         copiedEnd = UnsafeMutablePointer<Int>.allocate(capacity: blocks)
         copiedEnd.initialize(repeating: 0, count: blocks)
+        gradientRowPointers = UnsafeMutablePointer<UnsafePointer<S>>.allocate(capacity: blocks * cout * 16)
     }
 
     /// Gives the scratch back; the value must not be used afterwards.
@@ -217,6 +221,7 @@ struct Winograd4WeightGradientSums<S: TensorScalar> {
         ScratchBuffers.give(partials)
         if let biasPartials { ScratchBuffers.give(biasPartials) }
         copiedEnd.deallocate()
+        gradientRowPointers.deallocate()
     }
 
     /// The image block `block` belongs to.
@@ -227,11 +232,26 @@ struct Winograd4WeightGradientSums<S: TensorScalar> {
         Parallel.range(of: block % rowBlocks, splitting: tileRowCount, into: rowBlocks)
     }
 
+    /// Whether ``add(tileRow:block:packedGradient:)`` can read tile row
+    /// `ty`'s gradient from `rows` (the output gradient as packed by the
+    /// input gradient's Winograd pass) instead of packing its own: the rows
+    /// are there and wide enough for every tile this pass reads.
+    func canRead(_ rows: Winograd4PackedRows<S>, tileRow ty: Int) -> Bool {
+        let first = 4 * ty + rows.padTop
+        return rows.padLeft >= 0 && rows.padTop >= 0 && first >= rows.firstRow && first + 4 <= rows.firstRow + rows.rows
+            && rows.ringRows >= rows.rows && planeWidth - 1 + (3 + rows.padLeft) / 4 < rows.planeWidth
+    }
+
     /// Adds tile row `ty` (output rows `4·ty ..< 4·ty + 4`) of block
     /// `block`'s image to the block's partial sums. Blocks may run on
     /// different threads at once; one block's tile rows come one after
     /// another, in ``tileRows(of:)`` order.
-    func add(tileRow ty: Int, block: Int) {
+    ///
+    /// - Parameter packedGradient: the output gradient's rows of this tile
+    ///   row as the input gradient's pass packed them (masked as this pass
+    ///   would, ``canRead(_:tileRow:)``), read in place of packing them
+    ///   again; `nil` to pack them here. The sums are the same bit for bit.
+    func add(tileRow ty: Int, block: Int, packedGradient: Winograd4PackedRows<S>? = nil) {
         let n = image(of: block), cin = g.inputChannels, cout = g.outputChannels
         let ho = g.outputHeight, wo = g.outputWidth, lanes = kernelVectorWidth, ringRows = Self.ringRows
         let transformedInput = scratch + block * scratchPerBlock
@@ -250,25 +270,40 @@ struct Winograd4WeightGradientSums<S: TensorScalar> {
         }
         copiedEnd[block] = 4 * ty + 6
         // Output-gradient rows 4·ty ..< 4·ty + 4 of every output channel
-        // (zero past the output), masked on the way, as phase planes.
+        // (zero past the output), masked on the way, as phase planes: from
+        // the input gradient's planes (phase q's tile t is the gradient's
+        // column 4t + q, padded column 4t + q + padLeft there), or packed here.
+        let rowPointers = gradientRowPointers + block * cout * 16
+        let shared = packedGradient.flatMap { canRead($0, tileRow: ty) ? $0 : nil }
         for o in 0..<cout {
             let channel = (n * cout + o) * ho * wo
             for i in 0..<4 {
-                let destination = gradientPlanes + (4 * o + i) * 4 * planeWidth
+                let pointers = rowPointers + (4 * o + i) * 4
                 let row = 4 * ty + i
-                if let gradientMask, row < ho {
-                    copyGradient(outputGradient + channel + row * wo, mask: gradientMask + channel + row * wo,
-                                 count: wo, to: maskedRow)
-                    packPhaseRows(channel: maskedRow, row: 0, destination: destination, phaseStride: planeWidth,
-                                  planeWidth: planeWidth, geometry: gradientRows)
+                if let shared {
+                    for q in 0..<4 {
+                        let column = q + shared.padLeft
+                        pointers[q] = shared.row(channel: o, paddedRow: row + shared.padTop, phase: column % 4) + column / 4
+                    }
                 } else {
-                    packPhaseRows(channel: outputGradient + channel, row: row, destination: destination,
-                                  phaseStride: planeWidth, planeWidth: planeWidth, geometry: gradientRows)
+                    let destination = gradientPlanes + (4 * o + i) * 4 * planeWidth
+                    if let gradientMask, row < ho {
+                        copyGradient(outputGradient + channel + row * wo, mask: gradientMask + channel + row * wo,
+                                     count: wo, to: maskedRow)
+                        packPhaseRows(channel: maskedRow, row: 0, destination: destination, phaseStride: planeWidth,
+                                      planeWidth: planeWidth, geometry: gradientRows)
+                    } else {
+                        packPhaseRows(channel: outputGradient + channel, row: row, destination: destination,
+                                      phaseStride: planeWidth, planeWidth: planeWidth, geometry: gradientRows)
+                    }
+                    for q in 0..<4 { pointers[q] = UnsafePointer(destination + q * planeWidth) }
                 }
                 if let biasPartials {
-                    // Every gradient scalar is in one plane once; the zeros add nothing.
+                    // Every gradient scalar is in one phase row once; the zeros add nothing.
                     var total = biasPartials[block * cout + o]
-                    for x in stride(from: 0, to: 4 * planeWidth, by: lanes) { total += loadVector(destination + x) }
+                    for q in 0..<4 {
+                        for x in stride(from: 0, to: planeWidth, by: lanes) { total += loadVector(pointers[q] + x) }
+                    }
                     biasPartials[block * cout + o] = total
                 }
             }
@@ -289,7 +324,7 @@ struct Winograd4WeightGradientSums<S: TensorScalar> {
                 let groupRange = Parallel.range(of: groupIndex, splitting: cout, into: outputGroups)
                 let o0 = groupRange.lowerBound, group = groupRange.count
                 for o in 0..<group {
-                    transformGradientTiles4(gradientPlanes + (o0 + o) * 16 * planeWidth + t0, planeWidth: planeWidth,
+                    transformGradientTiles4(rows: UnsafePointer(rowPointers + (o0 + o) * 16), firstTile: t0,
                                             count: count, destination: transformedGradient + o * 36 * sweep,
                                             sweepTiles: sweep)
                 }
@@ -437,25 +472,23 @@ private func winograd4OutputTransformTransposed<S: TensorScalar>(
 /// Writes `M = A dY Aᵀ` for the tiles of one sweep along a tile row of one
 /// output channel, 16 tiles per vector: `destination[ξ·sweepTiles + t] =
 /// M_t[ξ]`, `ξ = 6a + b`, for `t` below `count` rounded up to a multiple of
-/// 16. Tile `t`'s 4×4 gradient is `dY[i][j] = planes[(4i + j)·planeWidth + t]`.
+/// 16. Tile `firstTile + t`'s 4×4 gradient is `dY[i][j] = rows[4i + j][firstTile + t]`.
 ///
 /// - Parameters:
-///   - planes: the sweep's first tile in the four column phases of the four
-///     gradient rows, zero outside the output; `⌈count/16⌉·16` scalars of
-///     each must be readable.
-///   - planeWidth: scalars between consecutive phase planes.
+///   - rows: the four column phases of the four gradient rows, zero outside
+///     the output; `firstTile + ⌈count/16⌉·16` scalars of each must be readable.
 ///   - count: tiles, at most `sweepTiles`.
 @inline(__always)
-private func transformGradientTiles4<S: TensorScalar>(_ planes: UnsafePointer<S>, planeWidth: Int, count: Int,
+private func transformGradientTiles4<S: TensorScalar>(rows: UnsafePointer<UnsafePointer<S>>, firstTile: Int, count: Int,
                                                       destination: UnsafeMutablePointer<S>, sweepTiles: Int) {
     let lanes = kernelVectorWidth
     var t0 = 0
     while t0 < count {
         // Rows of dY Aᵀ: row i of dY through A.
         @inline(__always) func row(_ i: Int) -> (SIMD16<S>, SIMD16<S>, SIMD16<S>, SIMD16<S>, SIMD16<S>, SIMD16<S>) {
-            let p = planes + 4 * i * planeWidth + t0
-            return winograd4OutputTransformTransposed(loadVector(p), loadVector(p + planeWidth),
-                                                      loadVector(p + 2 * planeWidth), loadVector(p + 3 * planeWidth))
+            let tile = firstTile + t0
+            return winograd4OutputTransformTransposed(loadVector(rows[4 * i] + tile), loadVector(rows[4 * i + 1] + tile),
+                                                      loadVector(rows[4 * i + 2] + tile), loadVector(rows[4 * i + 3] + tile))
         }
         let out = destination + t0
         let q0 = row(0), q1 = row(1), q2 = row(2), q3 = row(3)

@@ -605,6 +605,26 @@ struct Conv2DKernelTests {
         #expect(!interleavedWinogradBackwardApplies(to: paperLastLayerGeometry))
     }
 
+    @Test("The weight gradient reads the input gradient's planes where they hold its rows and tiles")
+    func weightGradientReadsSharedPlanesWhereTheyFit() {
+        let g = Conv2DGeometry(batch: 1, inputChannels: 16, inputHeight: 225, inputWidth: 300, outputChannels: 32,
+                               kernelSize: 3, padding: 1)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 1)   // never read: only the planes' layout is checked
+        defer { scratch.deallocate() }
+        let sums = Winograd4WeightGradientSums(input: scratch, outputGradient: scratch, geometry: g, gradientMask: nil,
+                                               summingBias: false)
+        defer { sums.release() }
+        // The input gradient's planes of tile row 5 (padded rows 20 ..< 26, 81 columns of 75 tiles plus the padding).
+        func rows(planeWidth: Int = 81, padTop: Int = 1, firstRow: Int = 20) -> Winograd4PackedRows<Float> {
+            Winograd4PackedRows(planes: scratch, channelStride: 0, phaseStride: 0, rowStride: 0, ringRows: 8,
+                                planeWidth: planeWidth, padTop: padTop, padLeft: 1, firstRow: firstRow, rows: 6)
+        }
+        #expect(sums.canRead(rows(), tileRow: 5))
+        #expect(!sums.canRead(rows(planeWidth: 80), tileRow: 5), "the last tiles' phase 3 reads column 80")
+        #expect(!sums.canRead(rows(firstRow: 24), tileRow: 5), "rows of the next tile row")
+        #expect(!sums.canRead(rows(padTop: 3), tileRow: 5), "gradient rows 20 ..< 24 would be padded rows 23 ..< 27")
+    }
+
     @Test("Equals the separate input and weight gradient kernels bit for bit, masks and bias included",
           arguments: winogradGeometries + interleavedGeometries + [geometries[2], geometries[4], paperLastLayerGeometry])
     func matchesSeparateKernels(_ g: Conv2DGeometry) {
