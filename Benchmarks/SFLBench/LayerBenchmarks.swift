@@ -26,9 +26,12 @@ struct ConvolutionLayerSpec {
 
 /// Forward, weight-gradient and input-gradient times and rates of each
 /// Table-1 convolution, with the ReLU the network fuses into it (so that the
-/// backward passes apply its mask, as in training), each with the least time
-/// its memory traffic takes at `bandwidth`: the tensors it reads and writes
-/// (`Float`), moved once.
+/// backward passes apply its mask), each with the least time its memory
+/// traffic takes at `bandwidth`: the tensors it reads and writes (`Float`),
+/// moved once. Layers whose input gradient training needs also get the
+/// whole backward pass (both gradients in one walk, as training asks for
+/// them, which lets conv3's two Winograd passes share their reads of the
+/// gradient).
 func benchmarkConvolutions(options: BenchmarkOptions, peak: Double?, bandwidth: MemoryBandwidth?) -> [BenchmarkResult] {
     var generator = SeededGenerator(seed: 1)
     var results: [BenchmarkResult] = []
@@ -44,8 +47,8 @@ func benchmarkConvolutions(options: BenchmarkOptions, peak: Double?, bandwidth: 
         let maskBytes = layer.rectified ? output.scalarCount * MemoryLayout<Float>.size : 0
         let flops = 2.0 * Double(output.scalarCount * layer.inputChannels * 9)
         let inputBytes = input.scalarCount * MemoryLayout<Float>.size, outputBytes = output.scalarCount * MemoryLayout<Float>.size
-        func record(_ pass: String, _ time: Double, reading read: Int, writing written: Int) {
-            let rate = flops / time / 1e9
+        func record(_ pass: String, _ time: Double, reading read: Int, writing written: Int, passes: Double = 1) {
+            let rate = passes * flops / time / 1e9
             results.append(BenchmarkResult(group: "conv", name: "\(layer.name) \(pass)", seconds: time, gflops: rate,
                                            percentOfPeak: peak.map { 100 * rate / $0 },
                                            memoryFloorSeconds: bandwidth?.seconds(reading: read, writing: written)))
@@ -65,6 +68,12 @@ func benchmarkConvolutions(options: BenchmarkOptions, peak: Double?, bandwidth: 
             record("input grad", medianSeconds(repeats: options.repeats) {
                 _ = inputGraph.gradients(withRespectTo: [trainableInput], seed: seed, retainGraph: true)
             }, reading: outputBytes + maskBytes, writing: inputBytes)
+            let trainableInputAndWeight = input.requiringGradient(), weightForBoth = weight.requiringGradient()
+            let backwardGraph = convolution(trainableInputAndWeight, weightForBoth, trainableBias)
+            record("backward", medianSeconds(repeats: options.repeats) {
+                _ = backwardGraph.gradients(withRespectTo: [trainableInputAndWeight, weightForBoth, trainableBias], seed: seed,
+                                            retainGraph: true)
+            }, reading: inputBytes + outputBytes + maskBytes, writing: inputBytes, passes: 2)
         }
     }
     return results
