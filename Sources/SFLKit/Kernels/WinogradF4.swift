@@ -369,11 +369,14 @@ func winograd4RowBlocks(tileRows: Int) -> Int {
 private func storeOutputRow<S: TensorScalar>(_ row: UnsafePointer<SIMD16<S>>, bias: S, rectify: Bool,
                                              to destination: UnsafeMutablePointer<S>, count: Int) {
     let bias = SIMD16<S>(repeating: bias)
+    var v0 = row[0] + bias, v1 = row[1] + bias, v2 = row[2] + bias, v3 = row[3] + bias
     if rectify {
-        storeInterleaved4(rectified(row[0] + bias), rectified(row[1] + bias), rectified(row[2] + bias), rectified(row[3] + bias),
-                          to: destination, count: count)
+        v0 = rectified(v0); v1 = rectified(v1); v2 = rectified(v2); v3 = rectified(v3)
+    }
+    if count >= 64 {
+        storeInterleaved4(v0, v1, v2, v3, toWhole: destination)
     } else {
-        storeInterleaved4(row[0] + bias, row[1] + bias, row[2] + bias, row[3] + bias, to: destination, count: count)
+        storeInterleaved4(v0, v1, v2, v3, to: destination, count: count)
     }
 }
 

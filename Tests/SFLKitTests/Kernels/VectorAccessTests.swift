@@ -29,6 +29,27 @@ struct VectorAccessTests {
         #expect(memory[count...].allSatisfy { $0 == -1 })
     }
 
+    @Test("Whole interleaved stores of four vectors, in Float (whole-register shuffles) and Double")
+    func interleavedFourWhole() {
+        var generator = SeededGenerator(seed: 5)
+        let vectors = (0..<4).map { _ in SIMD16<Float>((0..<16).map { _ in Float.random(in: -1...1, using: &generator) }) }
+        let shuffled = interleaved4(vectors[0], vectors[1], vectors[2], vectors[3])
+        let parts = [shuffled.0, shuffled.1, shuffled.2, shuffled.3]
+        for i in 0..<64 { #expect(parts[i / 16][i % 16] == vectors[i % 4][i / 4], "scalar \(i)") }
+        var memory = [Float](repeating: -1, count: 72)
+        memory.withUnsafeMutableBufferPointer {
+            storeInterleaved4(vectors[0], vectors[1], vectors[2], vectors[3], toWhole: $0.baseAddress!)
+        }
+        for i in 0..<64 { #expect(memory[i] == vectors[i % 4][i / 4], "scalar \(i)") }
+        #expect(memory[64...].allSatisfy { $0 == -1 })
+        let doubles = vectors.map { v in SIMD16<Double>((0..<16).map { Double(v[$0]) }) }
+        var doubleMemory = [Double](repeating: -1, count: 64)
+        doubleMemory.withUnsafeMutableBufferPointer {
+            storeInterleaved4(doubles[0], doubles[1], doubles[2], doubles[3], toWhole: $0.baseAddress!)
+        }
+        for i in 0..<64 { #expect(doubleMemory[i] == doubles[i % 4][i / 4], "Double scalar \(i)") }
+    }
+
     @Test("A 16×16 transpose between strided rows, with missing source rows read as zeros, in Float and Double",
           arguments: [16, 13, 1])
     func transpose16(rows: Int) {
