@@ -32,9 +32,9 @@ final class GraphNode<Scalar: TensorScalar>: @unchecked Sendable {
     /// otherwise and once freed.
     var maskingPullback: MaskingPullback?
     /// For an op whose pullback begins by keeping its gradient only where its
-    /// own output is positive (a fused ReLU: `conv2DReLU`), that output;
-    /// `nil` otherwise.
-    let rectifiedOutput: TensorStorage<Scalar>?
+    /// own output is positive (a fused ReLU: `conv2DReLU`), that output and
+    /// its positive bits; `nil` otherwise.
+    let rectifiedOutput: RectifiedOutput<Scalar>?
     /// The gradient accumulated into a leaf by `backward`; guarded by `lock`,
     /// because leaves (parameters) are shared between graphs and threads.
     var gradient: Tensor<Scalar>? {
@@ -70,7 +70,7 @@ final class GraphNode<Scalar: TensorScalar>: @unchecked Sendable {
 
     /// Creates the node of an operation whose pullback can exchange ReLU
     /// masks with its neighbours; `rectifiedOutput` as the property.
-    init(operation: String, shape: [Int], inputs: [GraphNode?], rectifiedOutput: TensorStorage<Scalar>?,
+    init(operation: String, shape: [Int], inputs: [GraphNode?], rectifiedOutput: RectifiedOutput<Scalar>?,
          maskingPullback: @escaping MaskingPullback) {
         self.operation = operation
         self.shape = shape
@@ -116,7 +116,9 @@ final class GraphNode<Scalar: TensorScalar>: @unchecked Sendable {
 /// pullback that its gradient arrives masked: the gradient is then masked
 /// once, by the kernel that writes it, instead of by every kernel that reads
 /// it (conv3's two backward passes each spent 0.6–0.9 ms on it; conv4's
-/// input gradient spends 0.7 ms masking instead). The walk never does this
+/// input gradient spent 0.7 ms masking instead). That kernel masks with the
+/// bits the ReLU's forward kernel recorded (``RectifiedOutput/positiveBits``),
+/// not the output itself, which has left the caches by then. The walk never does this
 /// for a tensor whose gradient the caller asked for, which stays the
 /// gradient with respect to the ReLU's output.
 struct ReLUMasks<Scalar: TensorScalar> {
@@ -125,7 +127,17 @@ struct ReLUMasks<Scalar: TensorScalar> {
     let gradientIsMasked: Bool
     /// Per input: `nil`, or the output of the fused ReLU that produced the
     /// input; the pullback returns that input's gradient masked by it.
-    let inputMasks: [TensorStorage<Scalar>?]
+    let inputMasks: [RectifiedOutput<Scalar>?]
+}
+
+/// What a fused ReLU keeps of its output for the backward walk.
+struct RectifiedOutput<Scalar: TensorScalar> {
+    /// The output itself: the mask of the op's own gradient, and of a small
+    /// input's gradient when the walk moves the mask there.
+    let values: TensorStorage<Scalar>
+    /// Whether each scalar of the output is positive: the mask of a large
+    /// input gradient when the walk moves the mask there (the convolutions').
+    let positiveBits: PositiveBitsStorage
 }
 
 extension Tensor {
@@ -153,7 +165,7 @@ extension Tensor {
     /// `rectifiedOutput` is its own fused ReLU's output, if it has one.
     static func recordOperation(
         _ operation: String, shape: [Int], storage: TensorStorage<Scalar>, inputs: [Tensor],
-        rectifiedOutput: TensorStorage<Scalar>?, maskingPullback: @escaping GraphNode<Scalar>.MaskingPullback
+        rectifiedOutput: RectifiedOutput<Scalar>?, maskingPullback: @escaping GraphNode<Scalar>.MaskingPullback
     ) -> Tensor {
         guard GradientMode.isRecording, inputs.contains(where: { $0.node != nil }) else {
             return Tensor(shape: shape, storage: storage)

@@ -25,7 +25,7 @@ func interleavedWinogradBackwardApplies(to g: Conv2DGeometry) -> Bool {
         && winograd4RowBlocks(tileRows: inputTileRows) == winograd4GradientRowBlocks(tileRows: outputTileRows, batch: g.batch)
 }
 
-/// The gradients of ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:)``
+/// The gradients of ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:positiveBits:)``
 /// with respect to its input, weight and bias, each computed only when its
 /// buffer is given: as ``conv2DInputGradient(outputGradient:weight:inputGradient:geometry:threads:gradientMask:inputMask:)``
 /// and ``conv2DWeightGradient(input:outputGradient:weightGradient:biasGradient:geometry:threads:gradientMask:)``,
@@ -44,12 +44,13 @@ func interleavedWinogradBackwardApplies(to g: Conv2DGeometry) -> Bool {
 ///   - threads: how many threads may run at once (the results do not depend on it).
 ///   - gradientMask: `nil`, or the output of a fused ReLU (`[N, Cout, Ho, Wo]`):
 ///     the output gradient then counts only where the mask is positive.
-///   - inputMask: `nil`, or the output of the fused ReLU that produced the
-///     input: the input gradient is stored only where it is positive.
+///   - inputMask: `nil`, or the positive bits (``PositiveBitsLayout``) of
+///     the output of the fused ReLU that produced the input: the input
+///     gradient is stored only where that output is positive.
 func conv2DBackward<S: TensorScalar>(outputGradient: UnsafePointer<S>, weight: UnsafePointer<S>, input: UnsafePointer<S>,
                                      inputGradient: UnsafeMutablePointer<S>?, weightGradient: UnsafeMutablePointer<S>?,
                                      biasGradient: UnsafeMutablePointer<S>?, geometry g: Conv2DGeometry, threads: Int,
-                                     gradientMask: UnsafePointer<S>?, inputMask: UnsafePointer<S>?) {
+                                     gradientMask: UnsafePointer<S>?, inputMask: UnsafePointer<PositiveBitsWord>?) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
     precondition(biasGradient == nil || weightGradient != nil, "conv2DBackward: a bias gradient needs a weight gradient buffer")
     if let inputGradient, let weightGradient, interleavedWinogradBackwardApplies(to: g) {

@@ -24,7 +24,7 @@ func channelVectorForwardApplies(to g: Conv2DGeometry) -> Bool {
         && 4 * g.outputChannels >= 3 * roundUp(g.outputChannels, toMultipleOf: kernelVectorWidth)
 }
 
-/// ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:)``
+/// ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:positiveBits:)``
 /// with 16 output channels per vector (see ``channelVectorForwardApplies(to:)``).
 ///
 /// Blocks are ranges of output rows of one image. Each block keeps a

@@ -1,7 +1,7 @@
 // The direct forward pass of stride-1 convolutions, reading the input where
 // it lies instead of from a packed copy.
 //
-// The packed path (``conv2DForward(input:weight:bias:output:geometry:threads:rectify:)``
+// The packed path (``conv2DForward(input:weight:bias:output:geometry:threads:rectify:positiveBits:)``
 // for other strides) copies every input row it needs into zero-padded
 // scratch first. With few output channels that copy costs as much as the
 // multiply-adds: the paper's last layer (32 → 3) spent 45 % of its forward
@@ -24,7 +24,7 @@ private let strideOneChannelGroup = 4
 /// Parallel blocks of output rows per image.
 private let strideOneRowBlocks = 16
 
-/// The shape of a strip of ``conv2DForwardStrideOne(input:weights:output:geometry:threads:rectify:)``:
+/// The shape of a strip of ``conv2DForwardStrideOne(input:weights:output:geometry:threads:rectify:positiveBits:)``:
 /// `[c][strip row][width]`, the columns that the 16-pixel gathers of a range
 /// of output pixels read.
 struct EdgeStrip {
@@ -47,7 +47,7 @@ struct EdgeStrip {
     }
 }
 
-/// ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:)`` for
+/// ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:positiveBits:)`` for
 /// `strideX == strideY == 1`.
 ///
 /// Blocks are ranges of output rows of one image. In each block, the pixels
@@ -73,9 +73,12 @@ struct EdgeStrip {
 ///   - geometry: the sizes; stride 1 in both directions.
 ///   - threads: how many threads may run at once.
 ///   - rectify: whether to store `max(value, 0)`.
+///   - positiveBits: `nil`, or (with `rectify`) where to record the output's
+///     positive bits (``PositiveBitsLayout``), each parallel block's rows
+///     once it has stored them.
 func conv2DForwardStrideOne<S: TensorScalar>(input: UnsafePointer<S>, weights: GatherWeights<S>,
                                              output: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry, threads: Int,
-                                             rectify: Bool) {
+                                             rectify: Bool, positiveBits: UnsafeMutablePointer<PositiveBitsWord>? = nil) {
     precondition(g.strideX == 1 && g.strideY == 1, "conv2DForwardStrideOne: stride \(g.strideY)×\(g.strideX)")
     precondition(weights.block == gatherChannelBlock, "conv2DForwardStrideOne: weights in blocks of \(weights.block)")
     let kh = g.kernelHeight, kw = g.kernelWidth, taps = kh * kw
@@ -124,9 +127,19 @@ func conv2DForwardStrideOne<S: TensorScalar>(input: UnsafePointer<S>, weights: G
     defer { ScratchBuffers.give(scratch) }
     let out = SendablePointer(output), scratchBase = SendablePointer(scratch)
     let packed = UnsafePointer(weights.values), biases = UnsafePointer(weights.bias)
+    let bits = positiveBits.map(SendablePointer.init), bitsPerRow = PositiveBitsLayout(width: wo).wordsPerRow
     Parallel.forEachBlock(blocks, threads: threads) { rowBlock, worker in
         let n = rowBlock / rowBlocks
         let rows = Parallel.range(of: rowBlock % rowBlocks, splitting: ho, into: rowBlocks)
+        defer {   // the block's rows of every channel, once stored (still in the level-2 cache)
+            if let bits {
+                for o in 0..<cout {
+                    let row = (n * cout + o) * ho + rows.lowerBound
+                    recordPositiveBits(UnsafePointer(out.base + row * wo), rows: rows.count, width: wo,
+                                       into: bits.base + row * bitsPerRow)
+                }
+            }
+        }
         let image = input + n * cin * channelPlane
         let leftStrip = scratchBase.base + worker * stripScalars
         let rightStrip = leftStrip + cin * left.channelStride, middleStrip = rightStrip + cin * right.channelStride

@@ -60,13 +60,13 @@ private let channelVectorGradientRowBlocks = 16
 ///   - inputGradient: `[N, Cin, H, W]`, overwritten.
 ///   - geometry: the sizes.
 ///   - threads: how many threads may run at once.
-///   - inputMask: `nil`, or a fused ReLU's output `[N, Cin, H, W]` whose
-///     non-positive entries zero the gradient, applied to each parallel
-///     block of rows once it is stored
-///     (``maskGradientRows(_:by:image:channels:height:width:rows:)``).
+///   - inputMask: `nil`, or the positive bits of a fused ReLU's output
+///     `[N, Cin, H, W]` (``PositiveBitsLayout``), whose clear bits zero the
+///     gradient, applied to each parallel block of rows once it is stored
+///     (``maskGradientRows(_:byPositiveBits:image:channels:height:width:rows:)``).
 func inputGradientByChannelVectors<S: TensorScalar>(program: InputGradientProgram<S>, weight: UnsafePointer<S>,
                                                     inputGradient: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry,
-                                                    threads: Int, inputMask: UnsafePointer<S>? = nil) {
+                                                    threads: Int, inputMask: UnsafePointer<PositiveBitsWord>? = nil) {
     let lanes = kernelVectorWidth, sx = g.strideX, sy = g.strideY, taps = g.kernelHeight * g.kernelWidth
     let cin = g.inputChannels, cout = g.outputChannels, h = g.inputHeight, w = g.inputWidth
     let totalTaps = program.programStart[sy * sx], inputBlocks = (cin + lanes - 1) / lanes
@@ -93,7 +93,7 @@ func inputGradientByChannelVectors<S: TensorScalar>(program: InputGradientProgra
         let blockRows = Parallel.range(of: rowBlock % rowBlocks, splitting: h, into: rowBlocks)
         defer {   // the block's rows of every channel, once stored
             if let inputMask {
-                maskGradientRows(out.base, by: inputMask, image: n, channels: cin, height: h, width: w, rows: blockRows)
+                maskGradientRows(out.base, byPositiveBits: inputMask, image: n, channels: cin, height: h, width: w, rows: blockRows)
             }
         }
         for i in blockRows {

@@ -52,9 +52,9 @@ let weightGradientBlocks = 16
 ///
 /// 3×3 stride-1 geometries with at least 8 input and output channels use
 /// Winograd F(4×4, 3×3)
-/// (``conv2DForwardWinograd4x4(input:weight:bias:output:geometry:threads:rectify:inputMask:)``).
+/// (``conv2DForwardWinograd4x4(input:weight:bias:output:geometry:threads:rectify:positiveBits:inputMask:afterTileRow:)``).
 /// Other stride-1 geometries read the input in place
-/// (``conv2DForwardStrideOne(input:weights:output:geometry:threads:rectify:)``),
+/// (``conv2DForwardStrideOne(input:weights:output:geometry:threads:rectify:positiveBits:)``),
 /// and so do strided ones whose output channels fill 16-lane vectors, with
 /// the channels in the lanes
 /// (``conv2DForwardByChannelVectors(input:weights:output:geometry:threads:rectify:)``).
@@ -76,29 +76,44 @@ let weightGradientBlocks = 16
 ///   - threads: how many threads may run at once (the result does not depend on it).
 ///   - rectify: whether to store `max(value, 0)` (a ReLU fused into the
 ///     stores, saving a pass over the output).
+///   - positiveBits: `nil`, or, with `rectify`, room for the output's
+///     positive bits (``PositiveBitsLayout`` with width `Wo`, `N·Cout·Ho`
+///     rows), written for the input gradient that the backward walk asks to
+///     apply this ReLU. The stride-1 and Winograd kernels record each block
+///     of rows as they store it; the others in a pass afterwards.
 /// - Requires: `output` does not overlap the other buffers.
 func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePointer<S>, bias: UnsafePointer<S>?,
                                     output: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry, threads: Int,
-                                    rectify: Bool = false) {
+                                    rectify: Bool = false, positiveBits: UnsafeMutablePointer<PositiveBitsWord>? = nil) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
+    precondition(positiveBits == nil || rectify, "conv2DForward: positive bits are recorded only with a fused ReLU")
     if winogradApplies(to: g) && winogradPays(for: g) {
         conv2DForwardWinograd4x4(input: input, weight: weight, bias: bias, output: output, geometry: g, threads: threads,
-                                 rectify: rectify)
+                                 rectify: rectify, positiveBits: positiveBits)
         return
+    }
+    /// The positive bits of the whole output, for the kernels that do not record them.
+    func recordBitsAfterwards() {
+        guard let positiveBits else { return }
+        recordPositiveBits(UnsafePointer(output), rows: g.batch * g.outputChannels * g.outputHeight, width: g.outputWidth,
+                           into: positiveBits, threads: threads)
     }
     if channelVectorForwardApplies(to: g) {
         let weights = GatherWeights(weight: weight, bias: bias, geometry: g, block: kernelVectorWidth)
         defer { weights.deallocate() }
         conv2DForwardByChannelVectors(input: input, weights: weights, output: output, geometry: g, threads: threads,
                                       rectify: rectify)
+        recordBitsAfterwards()
         return
     }
     let weights = GatherWeights(weight: weight, bias: bias, geometry: g)
     defer { weights.deallocate() }
     if g.strideX == 1 && g.strideY == 1 {
-        conv2DForwardStrideOne(input: input, weights: weights, output: output, geometry: g, threads: threads, rectify: rectify)
+        conv2DForwardStrideOne(input: input, weights: weights, output: output, geometry: g, threads: threads, rectify: rectify,
+                               positiveBits: positiveBits)
         return
     }
+    defer { recordBitsAfterwards() }
     let taps = g.kernelHeight * g.kernelWidth
     let cin = g.inputChannels, cout = g.outputChannels, block = gatherChannelBlock
     let outputBlocks = weights.outputBlocks, programLength = weights.programLength
@@ -189,7 +204,7 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
 // MARK: - Input gradient
 
 /// Computes the gradient of `Σ output·outputGradient` with respect to the
-/// input of ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:)``:
+/// input of ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:positiveBits:)``:
 /// `inputGradient[n][c][i][j] = Σ_{o,ky,kx} outputGradient[n][o][y][x] ·
 /// weight[o][c][ky][kx]` over all `(y, x, ky, kx)` with
 /// `y·sy + ky − padTop = i` and `x·sx + kx − padLeft = j`.
@@ -218,16 +233,17 @@ func conv2DForward<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePoint
 ///   - gradientMask: `nil`, or the output of a fused ReLU (`[N, Cout, Ho, Wo]`):
 ///     the output gradient then counts only where the mask is positive (the
 ///     gradient through the ReLU, without writing it out).
-///   - inputMask: `nil`, or the output of the fused ReLU that produced this
+///   - inputMask: `nil`, or the positive bits (``PositiveBitsLayout``, rows
+///     of `W`) of the output of the fused ReLU that produced this
 ///     convolution's input (`[N, Cin, H, W]`): the input gradient is then
-///     stored only where the mask is positive and zero elsewhere, so that
+///     stored only where that output is positive and zero elsewhere, so that
 ///     the ReLU's own backward kernels read it unmasked. The direct kernels
 ///     mask each parallel block of rows when they have stored it; the
 ///     Winograd path masks the whole gradient after its pass.
 func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weight: UnsafePointer<S>,
                                           inputGradient: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry,
                                           threads: Int, gradientMask: UnsafePointer<S>? = nil,
-                                          inputMask: UnsafePointer<S>? = nil) {
+                                          inputMask: UnsafePointer<PositiveBitsWord>? = nil) {
     precondition(g.isValid, "invalid convolution geometry \(g)")
     if winogradInputGradientApplies(to: g) {
         conv2DInputGradientWinograd4x4(outputGradient: outputGradient, weight: weight, inputGradient: inputGradient, geometry: g,
@@ -339,7 +355,7 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
         let blockRows = Parallel.range(of: rowBlock % rowBlocks, splitting: h, into: rowBlocks)
         defer {   // the block's rows of every channel, once stored
             if let inputMask {
-                maskGradientRows(out.base, by: inputMask, image: n, channels: cin, height: h, width: w, rows: blockRows)
+                maskGradientRows(out.base, byPositiveBits: inputMask, image: n, channels: cin, height: h, width: w, rows: blockRows)
             }
         }
         for i in blockRows {
@@ -417,7 +433,7 @@ func conv2DInputGradient<S: TensorScalar>(outputGradient: UnsafePointer<S>, weig
 // MARK: - Weight gradient
 
 /// Computes the gradients of `Σ output·outputGradient` with respect to the
-/// weight and bias of ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:)``:
+/// weight and bias of ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:positiveBits:)``:
 /// `weightGradient[o][c][ky][kx] = Σ_{n,y,x} outputGradient[n][o][y][x] ·
 /// input[n][c][y·sy + ky − padTop][x·sx + kx − padLeft]` and
 /// `biasGradient[o] = Σ_{n,y,x} outputGradient[n][o][y][x]`.

@@ -58,7 +58,7 @@ let broadcastTapBlock = 2
 /// destination values take the place of `initial`.
 ///
 /// The forward pass and the input gradient are both such gathers, with
-/// different offsets (see ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:)``).
+/// different offsets (see ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:positiveBits:)``).
 ///
 /// - Parameters:
 ///   - source: base of the gather; `source[offsets[t] ..< offsets[t] + 16]`

@@ -21,13 +21,15 @@ struct KernelTable<Scalar: TensorScalar>: Sendable {
     let convertToDouble: @Sendable (Pointer, UnsafeMutablePointer<Double>, Int) -> Void
     let reduceSum: @Sendable (Pointer, Int, Int, Int, MutablePointer, Int) -> Void
     let matrixMultiply: @Sendable (Pointer, Pointer, MutablePointer, Int, Int, Int, Int) -> Void
-    /// Input, weight, bias, output, geometry, threads, and whether to fuse a ReLU into the stores.
-    let conv2DForward: @Sendable (Pointer, Pointer, Pointer?, MutablePointer, Conv2DGeometry, Int, Bool) -> Void
+    /// Input, weight, bias, output, geometry, threads, whether to fuse a ReLU into the stores, and (with the ReLU)
+    /// where to record the output's positive bits, or `nil`.
+    let conv2DForward: @Sendable (Pointer, Pointer, Pointer?, MutablePointer, Conv2DGeometry, Int, Bool,
+                                  UnsafeMutablePointer<PositiveBitsWord>?) -> Void
     /// Output gradient, weight, input, then the input, weight and bias gradients (each `nil` to skip it), geometry,
-    /// threads, a fused ReLU's output as the gradient's mask, and the output of the fused ReLU that produced the input,
-    /// as the input gradient's mask.
+    /// threads, a fused ReLU's output as the gradient's mask, and the positive bits of the output of the fused ReLU that
+    /// produced the input, as the input gradient's mask.
     let conv2DBackward: @Sendable (Pointer, Pointer, Pointer, MutablePointer?, MutablePointer?, MutablePointer?, Conv2DGeometry, Int,
-                                   Pointer?, Pointer?) -> Void
+                                   Pointer?, UnsafePointer<PositiveBitsWord>?) -> Void
     let resampleForward: @Sendable (Pointer, MutablePointer, ResampleGeometry, Int) -> Void
     let resampleAdjoint: @Sendable (Pointer, MutablePointer, ResampleGeometry, Int) -> Void
     let filterBankForward: @Sendable (Pointer, MutablePointer, FilterBankGeometry, [LoGKernel], FilterBankMethod, Int) -> Void
@@ -59,7 +61,9 @@ struct KernelTable<Scalar: TensorScalar>: Sendable {
             convertToDouble: { convertToDoubleKernel($0, $1, $2) },
             reduceSum: { reduceSumKernel($0, outer: $1, length: $2, inner: $3, $4, threads: $5) },
             matrixMultiply: { matrixMultiplyKernel($0, $1, $2, m: $3, k: $4, n: $5, threads: $6) },
-            conv2DForward: { SFLKit.conv2DForward(input: $0, weight: $1, bias: $2, output: $3, geometry: $4, threads: $5, rectify: $6) },
+            conv2DForward: {
+                SFLKit.conv2DForward(input: $0, weight: $1, bias: $2, output: $3, geometry: $4, threads: $5, rectify: $6, positiveBits: $7)
+            },
             conv2DBackward: {
                 SFLKit.conv2DBackward(outputGradient: $0, weight: $1, input: $2, inputGradient: $3, weightGradient: $4, biasGradient: $5,
                                       geometry: $6, threads: $7, gradientMask: $8, inputMask: $9)

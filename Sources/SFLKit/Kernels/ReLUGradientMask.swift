@@ -6,8 +6,9 @@
 // gradient take the rectified output as a mask and apply it as they copy the
 // gradient into their own scratch. When the ReLU's output feeds exactly one
 // convolution, the backward walk moves the mask further up: that
-// convolution's input gradient applies it once as it stores the gradient
-// (`maskGradient`), and the ReLU's backward kernels read it unmasked.
+// convolution's input gradient applies it once as it stores the gradient,
+// from the bits the ReLU's forward kernel recorded (PositiveBits.swift), and
+// the ReLU's backward kernels read it unmasked.
 
 /// `mask[i] > 0 ? value[i] : 0` lane-wise: the ReLU's gradient `value` given
 /// its output `mask`.
@@ -51,54 +52,5 @@ func copyGradient<S: TensorScalar>(_ source: UnsafePointer<S>, mask: UnsafePoint
     while i < count {
         destination[i] = mask[i] > 0 ? source[i] : 0
         i += 1
-    }
-}
-
-/// Zeroes `values[i]` where `mask[i]` is not positive, for `i < count`: the
-/// ReLU's gradient applied in place by the kernel that has just stored
-/// `values` (a convolution's input gradient
-/// whose input is a fused ReLU's output; the ReLU's own backward kernels then
-/// read the gradient unmasked).
-///
-/// - Requires: `values` does not overlap `mask`.
-@inline(__always)
-func maskGradient<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, by mask: UnsafePointer<S>, count: Int) {
-    let width = kernelVectorWidth
-    var i = 0
-    while i + width <= count {
-        storeVector(passingPositive(loadVector(values + i), mask: loadVector(mask + i)), to: values + i)
-        i += width
-    }
-    while i < count {
-        if !(mask[i] > 0) { values[i] = 0 }
-        i += 1
-    }
-}
-
-/// ``maskGradient(_:by:count:)`` over rows `rows` of every channel of image
-/// `image` in a `[N, channels, height, width]` gradient and its mask, one
-/// channel at a time: how the direct input gradients apply a moved ReLU
-/// mask to each parallel block of rows once they have stored it. One long
-/// run of the mask per channel: masking each row as soon as every channel
-/// had stored it read 32 short runs at once and cost conv4's input gradient
-/// 1.2 ms instead of 0.7 (one thread), runs of four rows 1.0 ms.
-@inline(__always)
-func maskGradientRows<S: TensorScalar>(_ gradient: UnsafeMutablePointer<S>, by mask: UnsafePointer<S>, image: Int,
-                                       channels: Int, height: Int, width: Int, rows: Range<Int>) {
-    for c in 0..<channels {
-        let offset = ((image * channels + c) * height + rows.lowerBound) * width
-        maskGradient(gradient + offset, by: mask + offset, count: rows.count * width)
-    }
-}
-
-/// ``maskGradient(_:by:count:)`` over a whole tensor of `count` scalars, in
-/// parallel blocks: for the kernels that cannot mask each row as they store
-/// it.
-func maskGradient<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, by mask: UnsafePointer<S>, count: Int, threads: Int) {
-    let blockSize = 1 << 14, blocks = (count + blockSize - 1) / blockSize
-    let target = SendablePointer(values)
-    Parallel.forEachBlock(blocks, threads: threads) { block in
-        let first = block * blockSize
-        maskGradient(target.base + first, by: mask + first, count: min(blockSize, count - first))
     }
 }

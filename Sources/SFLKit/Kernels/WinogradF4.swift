@@ -157,7 +157,7 @@ private func packWinograd4Weights<S: TensorScalar>(_ weight: UnsafePointer<S>, o
     }
 }
 
-/// The forward pass of ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:)``
+/// The forward pass of ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:positiveBits:)``
 /// for a 3×3, stride-1 geometry, by Winograd F(4×4, 3×3): same layouts and
 /// result up to rounding.
 ///
@@ -180,6 +180,8 @@ private func packWinograd4Weights<S: TensorScalar>(_ weight: UnsafePointer<S>, o
 ///   - geometry: valid, with ``winogradApplies(to:)``.
 ///   - threads: how many threads may run at once (the result does not depend on it).
 ///   - rectify: whether to store `max(value, 0)` (a fused ReLU).
+///   - positiveBits: `nil`, or (with `rectify`) where to record the output's
+///     positive bits (``PositiveBitsLayout``), each tile row's once it is stored.
 ///   - inputMask: `nil`, or a tensor shaped like `input`: the input then
 ///     counts only where the mask is positive (an input gradient flowing
 ///     back through a fused ReLU whose output is the mask).
@@ -191,7 +193,8 @@ private func packWinograd4Weights<S: TensorScalar>(_ weight: UnsafePointer<S>, o
 ///     image order.
 func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: UnsafePointer<S>, bias: UnsafePointer<S>?,
                                                output: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry, threads: Int,
-                                               rectify: Bool = false, inputMask: UnsafePointer<S>? = nil,
+                                               rectify: Bool = false, positiveBits: UnsafeMutablePointer<PositiveBitsWord>? = nil,
+                                               inputMask: UnsafePointer<S>? = nil,
                                                afterTileRow: ((_ block: Int, _ tileRow: Int, _ rows: Winograd4PackedRows<S>) -> Void)? = nil) {
     precondition(g.isValid && winogradApplies(to: g), "geometry not supported by Winograd F(4×4, 3×3): \(g)")
     let ho = g.outputHeight, wo = g.outputWidth, cin = g.inputChannels, cout = g.outputChannels
@@ -232,6 +235,7 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
 
     let out = SendablePointer(output), scratchBase = SendablePointer(scratch), planesBase = SendablePointer(planes)
     let weights = UnsafePointer(packed), biases = UnsafePointer(packedBias)
+    let bits = positiveBits.map(SendablePointer.init), bitsPerRow = PositiveBitsLayout(width: wo).wordsPerRow
     Parallel.forEachBlock(blocks, threads: threads) { rowBlock in
         let n = rowBlock / rowBlocks
         let v = scratchBase.base + rowBlock * scratchPerBlock   // V: [c][ξ]
@@ -315,6 +319,13 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
                     }
                 }
                 t0 += lanes
+            }
+            if let bits {   // the tile row's output rows, still in the level-1 and level-2 caches
+                for o in 0..<cout {
+                    let row = (n * cout + o) * ho + 4 * ty
+                    recordPositiveBits(UnsafePointer(out.base + row * wo), rows: min(4, ho - 4 * ty), width: wo,
+                                       into: bits.base + row * bitsPerRow)
+                }
             }
             afterTileRow?(rowBlock, ty, Winograd4PackedRows(planes: UnsafePointer(local), channelStride: localChannel,
                                                             phaseStride: localPlane, rowStride: layout.planeWidth, ringRows: ringRows,
@@ -401,13 +412,14 @@ func winograd4InputGradientGeometry(_ g: Conv2DGeometry) -> Conv2DGeometry {
 /// The input gradient of a 3×3, stride-1 convolution (``winogradInputGradientApplies(to:)``):
 /// the forward pass of the output gradient with the kernel flipped and its
 /// channel axes swapped (``winograd4InputGradientGeometry(_:)``), by
-/// ``conv2DForwardWinograd4x4(input:weight:bias:output:geometry:threads:rectify:inputMask:afterTileRow:)``.
+/// ``conv2DForwardWinograd4x4(input:weight:bias:output:geometry:threads:rectify:positiveBits:inputMask:afterTileRow:)``.
 ///
 /// - Parameters: as ``conv2DInputGradient(outputGradient:weight:inputGradient:geometry:threads:gradientMask:inputMask:)``;
 ///   `afterTileRow` as the forward pass's (its tile rows are rows of the input gradient).
 func conv2DInputGradientWinograd4x4<S: TensorScalar>(outputGradient: UnsafePointer<S>, weight: UnsafePointer<S>,
                                                      inputGradient: UnsafeMutablePointer<S>, geometry g: Conv2DGeometry,
-                                                     threads: Int, gradientMask: UnsafePointer<S>?, inputMask: UnsafePointer<S>?,
+                                                     threads: Int, gradientMask: UnsafePointer<S>?,
+                                                     inputMask: UnsafePointer<PositiveBitsWord>?,
                                                      afterTileRow: ((_ block: Int, _ tileRow: Int, _ rows: Winograd4PackedRows<S>) -> Void)? = nil) {
     precondition(g.isValid && winogradInputGradientApplies(to: g), "geometry not supported by the Winograd input gradient: \(g)")
     let flipped = UnsafeMutablePointer<S>.allocate(capacity: g.weightCount)
@@ -421,7 +433,7 @@ func conv2DInputGradientWinograd4x4<S: TensorScalar>(outputGradient: UnsafePoint
                              geometry: winograd4InputGradientGeometry(g), threads: threads, inputMask: gradientMask,
                              afterTileRow: afterTileRow)
     if let inputMask {
-        maskGradient(inputGradient, by: inputMask, count: g.batch * g.inputChannels * g.inputHeight * g.inputWidth,
+        maskGradient(inputGradient, rows: g.batch * g.inputChannels * g.inputHeight, width: g.inputWidth, byPositiveBits: inputMask,
                      threads: threads)
     }
 }

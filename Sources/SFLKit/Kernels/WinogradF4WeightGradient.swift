@@ -77,7 +77,7 @@ func winogradWeightGradientPays(for g: Conv2DGeometry) -> Bool {
         && 4 * g.inputChannels >= 3 * roundUp(g.inputChannels, toMultipleOf: kernelVectorWidth)
 }
 
-/// The weight gradient of ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:)``
+/// The weight gradient of ``conv2DForward(input:weight:bias:output:geometry:threads:rectify:positiveBits:)``
 /// for a 3×3, stride-1 geometry, by Winograd F(4×4, 3×3):
 /// `weightGradient[o][c][ky][kx] = Σ_{n,y,x} outputGradient[n][o][y][x] ·
 /// input[n][c][y + ky − padTop][x + kx − padLeft]`, evaluated as

@@ -75,16 +75,21 @@ extension Tensor {
               "\(name): padded input \(shape) with padding \(padding) is smaller than the kernel \(weight.shape)")
         let outputShape = [geometry.batch, geometry.outputChannels, geometry.outputHeight, geometry.outputWidth]
         let output = TensorStorage<Scalar>(uninitializedCount: Shape.elementCount(outputShape))
+        // A fused ReLU recorded for differentiation also records which outputs are positive, for the walk to move its
+        // mask into the consumer's input gradient.
+        let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
+        let recording = GradientMode.isRecording && inputs.contains { $0.node != nil }
+        let positiveBits = rectified && recording ? PositiveBitsStorage(shape: outputShape) : nil
         Scalar.kernels.conv2DForward(storage.base, weight.storage.base, bias?.storage.base, output.base, geometry,
-                                     ComputeThreads.current, rectified)
+                                     ComputeThreads.current, rectified, positiveBits?.words)
         // The unfused op keeps only input and weight for its pullback; the fused one also its output (the ReLU's mask,
         // which the backward kernels apply to the gradient as they read it, unless the walk reports that the kernel
         // producing the gradient has applied it already).
         let input = storage, filter = weight.storage, inputShape = shape, weightShape = weight.shape
         let mask = rectified ? output : nil
-        let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
+        let rectifiedOutput = positiveBits.map { RectifiedOutput(values: output, positiveBits: $0) }
         return Tensor.recordOperation(name, shape: outputShape, storage: output, inputs: inputs,
-                                      rectifiedOutput: mask) { gradient, needs, masks in
+                                      rectifiedOutput: rectifiedOutput) { gradient, needs, masks in
             let threads = ComputeThreads.current
             // Through the ReLU: the gradient counts where the output is positive (where the input to the ReLU was).
             let gradientMask = masks.gradientIsMasked ? nil : mask.map { UnsafePointer($0.base) }
@@ -94,13 +99,13 @@ extension Tensor {
             let weights = wantsWeights ? TensorStorage<Scalar>(uninitializedCount: filter.count) : nil
             let biases = wantsWeights && needs.count > 2 ? TensorStorage<Scalar>(uninitializedCount: weightShape[0]) : nil
             // The input's own fused ReLU, when the walk moves it here: masked as the gradient is stored.
-            let inputMask = masks.inputMasks[0].map { UnsafePointer($0.base) }
+            let inputMask = masks.inputMasks[0].map { UnsafePointer($0.positiveBits.words) }
             Scalar.kernels.conv2DBackward(gradient.storage.base, filter.base, input.base, inputResult?.base, weights?.base,
                                           biases?.base, geometry, threads, gradientMask, inputMask)
             let inputGradient = inputResult.map { Tensor(shape: inputShape, storage: $0) }
             // A weight or bias computed by a fused ReLU (unusual, but the walk may move its mask here too).
-            let weightGradient = weights.map { Tensor(shape: weightShape, storage: keepingPositive($0, mask: masks.inputMasks[1])) }
-            let biasGradient = biases.map { Tensor(shape: [weightShape[0]], storage: keepingPositive($0, mask: masks.inputMasks[2])) }
+            let weightGradient = weights.map { Tensor(shape: weightShape, storage: keepingPositive($0, mask: masks.inputMasks[1]?.values)) }
+            let biasGradient = biases.map { Tensor(shape: [weightShape[0]], storage: keepingPositive($0, mask: masks.inputMasks[2]?.values)) }
             return needs.count > 2 ? [inputGradient, weightGradient, biasGradient] : [inputGradient, weightGradient]
         }
     }

@@ -304,6 +304,28 @@ struct Conv2DKernelTests {
         #expect(relativeError(one.map(Double.init), expected.map { max($0, 0) }) < 1e-4)
     }
 
+    @Test("A fused ReLU's forward pass records its output's positive bits on every kernel route, for any thread count",
+          arguments: geometries + winogradGeometries + inPlaceForwardGeometries + channelVectorForwardGeometries)
+    func forwardRecordsPositiveBits(_ g: Conv2DGeometry) {
+        expectForwardRecordsPositiveBits(Double.self, g)
+        expectForwardRecordsPositiveBits(Float.self, g)
+    }
+
+    private func expectForwardRecordsPositiveBits<S: TensorScalar>(_: S.Type, _ g: Conv2DGeometry) {
+        let input = randomValues(g.inputCount, seed: 41).map { S($0) }, weight = randomValues(g.weightCount, seed: 42).map { S($0) }
+        let bias = randomValues(g.outputChannels, seed: 43).map { S($0) }
+        let rows = g.batch * g.outputChannels * g.outputHeight, layout = PositiveBitsLayout(width: g.outputWidth)
+        for threads in [1, 3] {
+            var output = [S](repeating: .nan, count: g.outputCount)
+            var bits = [PositiveBitsWord](repeating: PositiveBitsWord(repeating: .max), count: layout.words(rows: rows))
+            conv2DForward(input: input, weight: weight, bias: bias, output: &output, geometry: g, threads: threads, rectify: true,
+                          positiveBits: &bits)
+            let expected = naivePositiveBits(output, width: g.outputWidth)
+            #expect(bits == expected, "\(S.self), \(threads) threads")
+            if g.outputCount >= 20 { #expect(output.contains(0) && output.contains { $0 > 0 }) }
+        }
+    }
+
     @Test("Stride-1 pixel-vector weight gradient matches the naive loops, with a gradient mask, for any thread count",
           arguments: strideOnePixelVectorWeightGradientGeometries)
     func strideOnePixelVectorWeightGradientMatchesNaive(_ g: Conv2DGeometry) {
@@ -537,7 +559,8 @@ struct Conv2DKernelTests {
         }
     }
 
-    @Test("An input mask stores, bit for bit, the input gradient masked afterwards (any thread count)", arguments: geometries)
+    @Test("An input mask (a ReLU output's positive bits) stores, bit for bit, the input gradient masked afterwards (any thread count)",
+          arguments: geometries)
     func inputMaskMatchesMaskingAfterwards(_ g: Conv2DGeometry) {
         expectInputMaskMatchesMaskingAfterwards(Double.self, g)
         expectInputMaskMatchesMaskingAfterwards(Float.self, g)
@@ -555,6 +578,7 @@ struct Conv2DKernelTests {
             index % 19 == 3 ? .infinity : S(max(value, 0))
         }
         if g.inputCount >= 20 { #expect(inputMask.contains(0) && inputMask.contains { $0 > 0 }) }
+        let inputBits = naivePositiveBits(inputMask, width: g.inputWidth)
         for useGradientMask in [false, true] {
             var unmasked = [S](repeating: .nan, count: g.inputCount)
             gradientMask.withUnsafeBufferPointer { gradientMask in
@@ -565,11 +589,9 @@ struct Conv2DKernelTests {
             for threads in [1, 3] {
                 var inputGradient = [S](repeating: .nan, count: g.inputCount)
                 gradientMask.withUnsafeBufferPointer { gradientMask in
-                    inputMask.withUnsafeBufferPointer { inputMask in
-                        conv2DInputGradient(outputGradient: gradient, weight: weight, inputGradient: &inputGradient, geometry: g,
-                                            threads: threads, gradientMask: useGradientMask ? gradientMask.baseAddress : nil,
-                                            inputMask: inputMask.baseAddress)
-                    }
+                    conv2DInputGradient(outputGradient: gradient, weight: weight, inputGradient: &inputGradient, geometry: g,
+                                        threads: threads, gradientMask: useGradientMask ? gradientMask.baseAddress : nil,
+                                        inputMask: inputBits)
                 }
                 #expect(identical(inputGradient, expected),
                         "input gradient, \(S.self), \(threads) threads, gradient mask \(useGradientMask)")
@@ -637,7 +659,7 @@ struct Conv2DKernelTests {
         let weight = randomValues(g.weightCount, seed: 32).map { S($0) }
         let gradient = randomValues(g.outputCount, seed: 33).map { S($0) }
         let gradientMask = randomValues(g.outputCount, seed: 34).map { S(max($0, 0)) }
-        let inputMask = randomValues(g.inputCount, seed: 35).map { S(max($0, 0)) }
+        let inputMask = naivePositiveBits(randomValues(g.inputCount, seed: 35).map { S(max($0, 0)) }, width: g.inputWidth)
         for (useGradientMask, useInputMask) in [(false, false), (true, true), (true, false)] {
             gradientMask.withUnsafeBufferPointer { gradientMask in
                 inputMask.withUnsafeBufferPointer { inputMask in
