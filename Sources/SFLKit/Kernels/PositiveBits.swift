@@ -34,6 +34,27 @@ struct PositiveBitsLayout: Equatable {
     func words(rows: Int) -> Int { rows * wordsPerRow }
 }
 
+/// The vectors of word `j` of a row of `width` scalars: `whole` whole
+/// vectors from vector `first` (scalar `16·first`), then, when `tail > 0`,
+/// the row's last, partial vector of `tail` scalars.
+@inline(__always)
+private func vectors(ofWord j: Int, width: Int) -> (first: Int, whole: Int, tail: Int) {
+    let lanes = kernelVectorWidth, wholeInRow = width / lanes
+    let first = 32 * j, whole = max(0, min(32, wholeInRow - first))
+    return (first, whole, whole < 32 ? width - wholeInRow * lanes : 0)
+}
+
+/// Runs `body(first, count)` over the row blocks `first ..< first + count`
+/// of `rows` rows of `width` scalars (about 16 K scalars each), in parallel.
+@inline(__always)
+private func forEachRowBlock(rows: Int, width: Int, threads: Int, _ body: (_ first: Int, _ count: Int) -> Void) {
+    let rowsPerBlock = max(1, (1 << 14) / max(width, 1)), blocks = (rows + rowsPerBlock - 1) / rowsPerBlock
+    Parallel.forEachBlock(blocks, threads: threads) { block in
+        let first = block * rowsPerBlock
+        body(first, min(rowsPerBlock, rows - first))
+    }
+}
+
 /// All ones in the lanes of `vector` that are positive (`+∞` included; no
 /// zero, negative number or NaN), zero elsewhere: the test of
 /// ``passingPositive(_:mask:)``, as a 32-bit lane mask.
@@ -70,22 +91,19 @@ private func keeping<S: TensorScalar>(_ value: SIMD16<S>, whereLowestBitOf bits:
 func recordPositiveBits<S: TensorScalar>(_ values: UnsafePointer<S>, rows: Int, width: Int,
                                          into words: UnsafeMutablePointer<PositiveBitsWord>) {
     let lanes = kernelVectorWidth, wordsPerRow = PositiveBitsLayout(width: width).wordsPerRow
-    let wholeVectors = width / lanes, tail = width - wholeVectors * lanes
     for r in 0..<rows {
         let row = values + r * width, rowWords = words + r * wordsPerRow
         for j in 0..<wordsPerRow {
-            // Whole vectors of this word first, each one bit higher than the last; then the row's partial vector.
-            let first = 32 * j, end = min(first + 32, wholeVectors)
+            // Each vector one bit higher than the last.
+            let (first, whole, tail) = vectors(ofWord: j, width: width)
             var word = PositiveBitsWord(), bit = PositiveBitsWord(repeating: 1)
             var p = row + lanes * first
-            for _ in first..<end {
+            for _ in 0..<whole {
                 word |= positiveLanes(loadVector(p)) & bit
                 bit &<<= 1
                 p += lanes
             }
-            if tail > 0 && end == wholeVectors && wholeVectors - first < 32 {
-                word |= positiveLanes(loadVector(p, count: tail)) & bit
-            }
+            if tail > 0 { word |= positiveLanes(loadVector(p, count: tail)) & bit }
             rowWords[j] = word
         }
     }
@@ -100,20 +118,19 @@ func recordPositiveBits<S: TensorScalar>(_ values: UnsafePointer<S>, rows: Int, 
 func maskGradient<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, rows: Int, width: Int,
                                    byPositiveBits words: UnsafePointer<PositiveBitsWord>) {
     let lanes = kernelVectorWidth, wordsPerRow = PositiveBitsLayout(width: width).wordsPerRow
-    let wholeVectors = width / lanes, tail = width - wholeVectors * lanes
     for r in 0..<rows {
         let row = values + r * width, rowWords = words + r * wordsPerRow
         for j in 0..<wordsPerRow {
             // The word's bits shifted down, one vector at a time.
-            let first = 32 * j, end = min(first + 32, wholeVectors)
+            let (first, whole, tail) = vectors(ofWord: j, width: width)
             var bits = unsafeBitCast(rowWords[j], to: SIMD16<Int32>.self)
             var p = row + lanes * first
-            for _ in first..<end {
+            for _ in 0..<whole {
                 storeVector(keeping(loadVector(p), whereLowestBitOf: bits), to: p)
                 bits &>>= 1
                 p += lanes
             }
-            if tail > 0 && end == wholeVectors && wholeVectors - first < 32 {
+            if tail > 0 {
                 storeVector(keeping(loadVector(p, count: tail), whereLowestBitOf: bits), to: p, count: tail)
             }
         }
@@ -143,13 +160,9 @@ func maskGradientRows<S: TensorScalar>(_ gradient: UnsafeMutablePointer<S>, byPo
 /// each block of rows as they store it.
 func maskGradient<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, rows: Int, width: Int,
                                    byPositiveBits words: UnsafePointer<PositiveBitsWord>, threads: Int) {
-    let rowsPerBlock = max(1, (1 << 14) / max(width, 1)), blocks = (rows + rowsPerBlock - 1) / rowsPerBlock
-    let wordsPerRow = PositiveBitsLayout(width: width).wordsPerRow
-    let target = SendablePointer(values)
-    Parallel.forEachBlock(blocks, threads: threads) { block in
-        let first = block * rowsPerBlock
-        maskGradient(target.base + first * width, rows: min(rowsPerBlock, rows - first), width: width,
-                     byPositiveBits: words + first * wordsPerRow)
+    let wordsPerRow = PositiveBitsLayout(width: width).wordsPerRow, target = SendablePointer(values)
+    forEachRowBlock(rows: rows, width: width, threads: threads) { first, count in
+        maskGradient(target.base + first * width, rows: count, width: width, byPositiveBits: words + first * wordsPerRow)
     }
 }
 
@@ -158,12 +171,8 @@ func maskGradient<S: TensorScalar>(_ values: UnsafeMutablePointer<S>, rows: Int,
 /// record the bits of each block of rows as they store it.
 func recordPositiveBits<S: TensorScalar>(_ values: UnsafePointer<S>, rows: Int, width: Int,
                                          into words: UnsafeMutablePointer<PositiveBitsWord>, threads: Int) {
-    let rowsPerBlock = max(1, (1 << 14) / max(width, 1)), blocks = (rows + rowsPerBlock - 1) / rowsPerBlock
-    let wordsPerRow = PositiveBitsLayout(width: width).wordsPerRow
-    let target = SendablePointer(words)
-    Parallel.forEachBlock(blocks, threads: threads) { block in
-        let first = block * rowsPerBlock
-        recordPositiveBits(values + first * width, rows: min(rowsPerBlock, rows - first), width: width,
-                           into: target.base + first * wordsPerRow)
+    let wordsPerRow = PositiveBitsLayout(width: width).wordsPerRow, target = SendablePointer(words)
+    forEachRowBlock(rows: rows, width: width, threads: threads) { first, count in
+        recordPositiveBits(values + first * width, rows: count, width: width, into: target.base + first * wordsPerRow)
     }
 }
