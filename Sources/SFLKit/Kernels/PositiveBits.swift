@@ -61,13 +61,9 @@ private func forEachRowBlock(rows: Int, width: Int, threads: Int, _ body: (_ fir
 @inline(__always)
 private func positiveLanes<S: TensorScalar>(_ vector: SIMD16<S>) -> SIMD16<UInt32> {
     if S.self == Float.self {
-        let bits = unsafeBitCast(vector, to: SIMD16<Int32>.self)
-        let outside = ((bits &- 1) | (Int32(0x7F80_0000) &- bits)) &>> 31
-        return unsafeBitCast(~outside, to: SIMD16<UInt32>.self)
+        return unsafeBitCast(~notPositiveLanes(unsafeBitCast(vector, to: SIMD16<Int32>.self)), to: SIMD16<UInt32>.self)
     } else {
-        let bits = unsafeBitCast(vector, to: SIMD16<Int64>.self)
-        let outside = ((bits &- 1) | (Int64(0x7FF0_0000_0000_0000) &- bits)) &>> 63
-        return SIMD16<UInt32>(truncatingIfNeeded: ~outside)
+        return SIMD16<UInt32>(truncatingIfNeeded: ~notPositiveLanes(unsafeBitCast(vector, to: SIMD16<Int64>.self)))
     }
 }
 

@@ -32,6 +32,35 @@ struct PositiveBitsTests {
         }
     }
 
+    @Test("The lane test of positivity is `> 0` on every boundary bit pattern and on random ones, Float and Double")
+    func laneTestIsGreaterThanZero() {
+        var state: UInt64 = 99
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state }
+        let floatEdges: [UInt32] = [0, 1, 2, 0x007F_FFFF, 0x0080_0000, 0x3F80_0000, 0x7F7F_FFFF, 0x7F80_0000, 0x7F80_0001,
+                                    0x7FC0_0000, 0x7FFF_FFFF, 0x8000_0000, 0x8000_0001, 0xFF80_0000, 0xFF80_0001, 0xFFFF_FFFF]
+        let floats = floatEdges + (0..<4096).map { _ in UInt32(truncatingIfNeeded: next() >> 32) }
+        for start in stride(from: 0, to: floats.count - 15, by: 16) {
+            let lanes = SIMD16<UInt32>((0..<16).map { floats[start + $0] })
+            let outside = notPositiveLanes(unsafeBitCast(lanes, to: SIMD16<Int32>.self))
+            for i in 0..<16 {
+                #expect((outside[i] == 0) == (Float(bitPattern: lanes[i]) > 0) && (outside[i] == 0 || outside[i] == -1),
+                        "Float bits \(String(lanes[i], radix: 16))")
+            }
+        }
+        let doubleEdges: [UInt64] = [0, 1, 0x7FEF_FFFF_FFFF_FFFF, 0x7FF0_0000_0000_0000, 0x7FF0_0000_0000_0001,
+                                     0x7FFF_FFFF_FFFF_FFFF, 0x8000_0000_0000_0000, 0x8000_0000_0000_0001, 0xFFF0_0000_0000_0000,
+                                     0xFFF0_0000_0000_0001, 0xFFFF_FFFF_FFFF_FFFF, 0x3FF0_0000_0000_0000, 2, 3, 4, 5]
+        let doubles = doubleEdges + (0..<4096).map { _ in next() }
+        for start in stride(from: 0, to: doubles.count - 15, by: 16) {
+            let lanes = SIMD16<UInt64>((0..<16).map { doubles[start + $0] })
+            let outside = notPositiveLanes(unsafeBitCast(lanes, to: SIMD16<Int64>.self))
+            for i in 0..<16 {
+                #expect((outside[i] == 0) == (Double(bitPattern: lanes[i]) > 0) && (outside[i] == 0 || outside[i] == -1),
+                        "Double bits \(String(lanes[i], radix: 16))")
+            }
+        }
+    }
+
     @Test("Recorded bits are those of the layout: set exactly for the positive scalars, zero past each row",
           arguments: widths)
     func recordsTheLayout(width: Int) {
