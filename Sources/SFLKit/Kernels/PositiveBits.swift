@@ -8,7 +8,10 @@
 // gradients 2–3 % of an epoch step (2 threads, the mask's read switched off
 // against on, session 23). So the forward kernel also records, as it stores
 // the output, whether each scalar is positive, one bit per scalar (460 KB for
-// those tensors), and the input gradient masks with the bits.
+// those tensors), and the input gradient masks with the bits. Measured
+// (native build, in-process A/B of the 36-image step, 50 rounds): −1.0 to
+// −1.4 % per epoch step; recording the bits gives back half of what masking
+// with them saves. In the default build: no difference measurable.
 //
 // The bits are laid out so that every operation stays lane-wise: a vector of
 // 16 consecutive scalars of a row reads one bit from each lane of one word
