@@ -141,6 +141,12 @@ struct RectifiedOutput<Scalar: TensorScalar> {
 }
 
 extension Tensor {
+    /// Whether an operation on `inputs` is recorded for differentiation:
+    /// gradients are being recorded and some input requires one.
+    static func recordsOperation(on inputs: [Tensor]) -> Bool {
+        GradientMode.isRecording && inputs.contains { $0.node != nil }
+    }
+
     /// Returns the result of an operation, recording it for differentiation
     /// when gradients are being recorded and some input requires one.
     ///
@@ -151,7 +157,7 @@ extension Tensor {
         _ operation: String, shape: [Int], storage: TensorStorage<Scalar>, inputs: [Tensor],
         pullback: @escaping GraphNode<Scalar>.Pullback
     ) -> Tensor {
-        guard GradientMode.isRecording, inputs.contains(where: { $0.node != nil }) else {
+        guard recordsOperation(on: inputs) else {
             return Tensor(shape: shape, storage: storage)
         }
         let node = GraphNode(operation: operation, shape: shape, inputs: inputs.map(\.node), pullback: pullback)
@@ -167,7 +173,7 @@ extension Tensor {
         _ operation: String, shape: [Int], storage: TensorStorage<Scalar>, inputs: [Tensor],
         rectifiedOutput: RectifiedOutput<Scalar>?, maskingPullback: @escaping GraphNode<Scalar>.MaskingPullback
     ) -> Tensor {
-        guard GradientMode.isRecording, inputs.contains(where: { $0.node != nil }) else {
+        guard recordsOperation(on: inputs) else {
             return Tensor(shape: shape, storage: storage)
         }
         let node = GraphNode(operation: operation, shape: shape, inputs: inputs.map(\.node), rectifiedOutput: rectifiedOutput,

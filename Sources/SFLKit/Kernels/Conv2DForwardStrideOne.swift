@@ -127,17 +127,14 @@ func conv2DForwardStrideOne<S: TensorScalar>(input: UnsafePointer<S>, weights: G
     defer { ScratchBuffers.give(scratch) }
     let out = SendablePointer(output), scratchBase = SendablePointer(scratch)
     let packed = UnsafePointer(weights.values), biases = UnsafePointer(weights.bias)
-    let bits = positiveBits.map(SendablePointer.init), bitsPerRow = PositiveBitsLayout(width: wo).wordsPerRow
+    let bits = positiveBits.map(SendablePointer.init)
     Parallel.forEachBlock(blocks, threads: threads) { rowBlock, worker in
         let n = rowBlock / rowBlocks
         let rows = Parallel.range(of: rowBlock % rowBlocks, splitting: ho, into: rowBlocks)
         defer {   // the block's rows of every channel, once stored (still in the level-2 cache)
             if let bits {
-                for o in 0..<cout {
-                    let row = (n * cout + o) * ho + rows.lowerBound
-                    recordPositiveBits(UnsafePointer(out.base + row * wo), rows: rows.count, width: wo,
-                                       into: bits.base + row * bitsPerRow)
-                }
+                recordPositiveBitsRows(UnsafePointer(out.base), image: n, channels: cout, height: ho, width: wo, rows: rows,
+                                       into: bits.base)
             }
         }
         let image = input + n * cin * channelPlane

@@ -154,6 +154,20 @@ func maskGradientRows<S: TensorScalar>(_ gradient: UnsafeMutablePointer<S>, byPo
     }
 }
 
+/// ``recordPositiveBits(_:rows:width:into:)`` for rows `rows` of every
+/// channel of image `image` of a `[N, channels, height, width]` output, one
+/// channel at a time: how the stride-1 and Winograd forward kernels record
+/// each block of rows (or tile row) they have just stored.
+@inline(__always)
+func recordPositiveBitsRows<S: TensorScalar>(_ output: UnsafePointer<S>, image: Int, channels: Int, height: Int, width: Int,
+                                             rows: Range<Int>, into words: UnsafeMutablePointer<PositiveBitsWord>) {
+    let wordsPerRow = PositiveBitsLayout(width: width).wordsPerRow
+    for c in 0..<channels {
+        let row = (image * channels + c) * height + rows.lowerBound
+        recordPositiveBits(output + row * width, rows: rows.count, width: width, into: words + row * wordsPerRow)
+    }
+}
+
 /// ``maskGradient(_:rows:width:byPositiveBits:)`` over all `rows` rows of a
 /// tensor, in parallel blocks of rows: for the kernels that cannot mask
 /// each block of rows as they store it.

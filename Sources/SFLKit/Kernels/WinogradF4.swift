@@ -235,7 +235,7 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
 
     let out = SendablePointer(output), scratchBase = SendablePointer(scratch), planesBase = SendablePointer(planes)
     let weights = UnsafePointer(packed), biases = UnsafePointer(packedBias)
-    let bits = positiveBits.map(SendablePointer.init), bitsPerRow = PositiveBitsLayout(width: wo).wordsPerRow
+    let bits = positiveBits.map(SendablePointer.init)
     Parallel.forEachBlock(blocks, threads: threads) { rowBlock in
         let n = rowBlock / rowBlocks
         let v = scratchBase.base + rowBlock * scratchPerBlock   // V: [c][ξ]
@@ -321,11 +321,8 @@ func conv2DForwardWinograd4x4<S: TensorScalar>(input: UnsafePointer<S>, weight: 
                 t0 += lanes
             }
             if let bits {   // the tile row's output rows, still in the level-1 and level-2 caches
-                for o in 0..<cout {
-                    let row = (n * cout + o) * ho + 4 * ty
-                    recordPositiveBits(UnsafePointer(out.base + row * wo), rows: min(4, ho - 4 * ty), width: wo,
-                                       into: bits.base + row * bitsPerRow)
-                }
+                recordPositiveBitsRows(UnsafePointer(out.base), image: n, channels: cout, height: ho, width: wo,
+                                       rows: (4 * ty)..<min(4 * ty + 4, ho), into: bits.base)
             }
             afterTileRow?(rowBlock, ty, Winograd4PackedRows(planes: UnsafePointer(local), channelStride: localChannel,
                                                             phaseStride: localPlane, rowStride: layout.planeWidth, ringRows: ringRows,

@@ -78,8 +78,7 @@ extension Tensor {
         // A fused ReLU recorded for differentiation also records which outputs are positive, for the walk to move its
         // mask into the consumer's input gradient.
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
-        let recording = GradientMode.isRecording && inputs.contains { $0.node != nil }
-        let positiveBits = rectified && recording ? PositiveBitsStorage(shape: outputShape) : nil
+        let positiveBits = rectified && Tensor.recordsOperation(on: inputs) ? PositiveBitsStorage(shape: outputShape) : nil
         Scalar.kernels.conv2DForward(storage.base, weight.storage.base, bias?.storage.base, output.base, geometry,
                                      ComputeThreads.current, rectified, positiveBits?.words)
         // The unfused op keeps only input and weight for its pullback; the fused one also its output (the ReLU's mask,
